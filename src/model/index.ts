@@ -1,0 +1,2 @@
+export * from "./workload.js";
+export * from "./authorization.js";

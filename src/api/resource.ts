@@ -9,6 +9,8 @@ export interface ObjectMeta {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   uid?: string;
+  /** Store revision at which the object last changed (set by the control plane). */
+  resourceVersion?: string;
   generation?: number;
   creationTimestamp?: string;
 }

@@ -12,7 +12,10 @@ export function createLogger(component: string, bindings: Record<string, unknown
     name: component,
     level: process.env.AMBIT_LOG_LEVEL ?? "info",
     base: { component, ...bindings },
-    redact: { paths: ["token", "*.token", "authorization", "*.authorization", "key", "*.key"], censor: "[redacted]" },
+    redact: {
+      paths: ["token", "*.token", "authorization", "*.authorization", "key", "*.key"],
+      censor: "[redacted]",
+    },
     timestamp: pino.stdTimeFunctions.isoTime,
   });
 }

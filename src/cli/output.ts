@@ -1,0 +1,29 @@
+/** Terminal output helpers shared by commands: findings, tables, exit codes. */
+import { formatFinding, sortFindings, type Finding } from "../api/findings.js";
+import { errorText } from "../common/errors.js";
+
+export type OutputFormat = "text" | "json" | "yaml" | "wide";
+
+export function printFindings(
+  findings: readonly Finding[],
+  out: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+): void {
+  for (const f of sortFindings(findings)) out(formatFinding(f));
+}
+
+/** Fixed-width columns, like kubectl and istioctl print them. */
+export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join("   ")
+      .trimEnd();
+  return [line(headers), ...rows.map(line)].join("\n");
+}
+
+/** Prints an error the way every command does and sets a failing exit code. */
+export function fail(e: unknown, code = 1): never {
+  process.stderr.write(`error: ${errorText(e)}\n`);
+  process.exit(code);
+}

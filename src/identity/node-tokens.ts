@@ -1,0 +1,131 @@
+/**
+ * Per-node bearer tokens for local and hosts mode, where there is no Kubernetes service
+ * account to authenticate a node proxy (in Kubernetes, Istio uses the ztunnel's service-account
+ * JWT instead). A token is 32 random bytes, shown once when created; only its SHA-256 is kept,
+ * in `<stateDir>/node-tokens.json` (0600), so a copy of the state directory does not hand out
+ * node credentials. Lookups hash the presented token and compare hashes in constant time.
+ *
+ * File format (version 1):
+ *   { "version": 1, "nodes": { "<node>": { "sha256": "<hex>", "createdAt": "<ISO time>" } } }
+ */
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { z } from "zod";
+import { AmbitError } from "../common/errors.js";
+import { writeFileAtomic } from "./files.js";
+
+export const NODE_TOKENS_FILE = "node-tokens.json";
+const TOKEN_PREFIX = "ambit-node-";
+/** Node names as Kubernetes accepts them (DNS subdomain), which also suits host names. */
+const NODE_NAME = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/;
+
+const FileSchema = z.object({
+  version: z.literal(1),
+  nodes: z.record(
+    z.string(),
+    z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), createdAt: z.string() }),
+  ),
+});
+
+export interface NodeTokenInfo {
+  node: string;
+  createdAt: string;
+}
+
+interface Entry {
+  hash: Buffer;
+  createdAt: string;
+}
+
+const digest = (token: string): Buffer => createHash("sha256").update(token, "utf8").digest();
+
+export class NodeTokenStore {
+  private readonly entries = new Map<string, Entry>(); // node -> token hash
+  private writing: Promise<void> = Promise.resolve();
+
+  private constructor(
+    readonly file: string,
+    private readonly now: () => Date,
+  ) {}
+
+  static async open(stateDir: string, options: { now?: () => Date } = {}): Promise<NodeTokenStore> {
+    const store = new NodeTokenStore(join(stateDir, NODE_TOKENS_FILE), options.now ?? (() => new Date()));
+    let text: string;
+    try {
+      text = await readFile(store.file, "utf8");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return store;
+      throw new AmbitError("NODE_TOKENS_UNREADABLE", `cannot read ${store.file}: ${String(e)}`, undefined, {
+        cause: e,
+      });
+    }
+    let parsed: z.infer<typeof FileSchema>;
+    try {
+      parsed = FileSchema.parse(JSON.parse(text));
+    } catch (e) {
+      throw new AmbitError(
+        "NODE_TOKENS_INVALID",
+        `${store.file} is not a valid node token file`,
+        "restore it from backup, or delete it and create new node tokens",
+        { cause: e },
+      );
+    }
+    for (const [node, v] of Object.entries(parsed.nodes)) {
+      store.entries.set(node, { hash: Buffer.from(v.sha256, "hex"), createdAt: v.createdAt });
+    }
+    return store;
+  }
+
+  /** Creates (or replaces) the token of `node` and returns it. The token is not stored. */
+  async create(node: string): Promise<string> {
+    if (!NODE_NAME.test(node)) {
+      throw new AmbitError(
+        "NODE_NAME_INVALID",
+        `"${node.slice(0, 300)}" is not a valid node name`,
+        "use lowercase letters, digits, '-' and '.', starting and ending with a letter or digit",
+      );
+    }
+    const token = TOKEN_PREFIX + randomBytes(32).toString("base64url");
+    this.entries.set(node, { hash: digest(token), createdAt: this.now().toISOString() });
+    await this.persist();
+    return token;
+  }
+
+  /** The node a token belongs to, or undefined. Every entry is compared, in constant time. */
+  authenticate(token: string): { node: string } | undefined {
+    const h = digest(token);
+    let found: string | undefined;
+    for (const [node, e] of this.entries) {
+      if (timingSafeEqual(h, e.hash)) found = node;
+    }
+    return found === undefined ? undefined : { node: found };
+  }
+
+  /** Revokes the token of `node`; false when it had none. */
+  async revoke(node: string): Promise<boolean> {
+    if (!this.entries.delete(node)) return false;
+    await this.persist();
+    return true;
+  }
+
+  list(): NodeTokenInfo[] {
+    return [...this.entries]
+      .map(([node, e]) => ({ node, createdAt: e.createdAt }))
+      .sort((a, b) => a.node.localeCompare(b.node));
+  }
+
+  private persist(): Promise<void> {
+    const snapshot = {
+      version: 1,
+      nodes: Object.fromEntries(
+        [...this.entries].map(([n, e]) => [n, { sha256: e.hash.toString("hex"), createdAt: e.createdAt }]),
+      ),
+    };
+    const text = `${JSON.stringify(snapshot, null, 2)}\n`;
+    // Writes are chained so the file always ends with the latest snapshot.
+    const p = this.writing.then(() => writeFileAtomic(this.file, text, 0o600));
+    this.writing = p.catch(() => undefined);
+    return p;
+  }
+}

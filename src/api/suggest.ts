@@ -25,13 +25,17 @@ export function closest(input: string, candidates: Iterable<string>): string | u
   const lower = input.toLowerCase();
   let best: string | undefined;
   let bestScore = Infinity;
+  let bestRaw = Infinity;
   for (const c of candidates) {
     const cl = c.toLowerCase();
-    let score = editDistance(lower, cl);
+    const raw = editDistance(lower, cl);
+    let score = raw;
     if (cl === lower) score = 0;
     else if (cl.startsWith(lower) || lower.startsWith(cl)) score = Math.min(score, 1);
-    if (score < bestScore) {
+    // Ties go to the smaller raw distance, so "HTTPS2" suggests "HTTPS", not the prefix "HTTP".
+    if (score < bestScore || (score === bestScore && raw < bestRaw)) {
       bestScore = score;
+      bestRaw = raw;
       best = c;
     }
   }

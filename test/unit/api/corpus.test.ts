@@ -55,3 +55,11 @@ for (const file of files("invalid")) {
     assert.deepEqual(unexplained, [], "findings no `# expect:` line explains");
   });
 }
+
+test("suggestions prefer the closest spelling over a mere prefix", async () => {
+  const { closest } = await import("../../../src/api/suggest.js");
+  assert.equal(closest("HTTPS2", ["HTTP", "HTTPS", "GRPC"]), "HTTPS");
+  assert.equal(closest("DNS_ROUNDROBIN", ["DNS", "DNS_ROUND_ROBIN", "STATIC"]), "DNS_ROUND_ROBIN");
+  assert.equal(closest("principal", ["principals", "notPrincipals"]), "principals");
+  assert.equal(closest("zzzz", ["principals"]), undefined);
+});

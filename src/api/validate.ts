@@ -143,7 +143,8 @@ export function validateDocument(src: SourceDocument): {
   }
 
   const schema = documentSchema(def);
-  const parsed = schema.safeParse(raw);
+  // reportInput: without it zod leaves `input` out of issues and a wrong type looks like a missing field.
+  const parsed = schema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const path = issue.path as PathSegment[];

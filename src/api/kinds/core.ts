@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { defineKind } from "./define.js";
+import { validateMeshConfigText } from "./meshconfig.js";
 import {
   annotations,
   cidr,
@@ -262,6 +263,16 @@ defineKind({
     data: z.record(z.string(), z.string({ error: "ConfigMap data values must be strings" })).optional(),
     binaryData: z.record(z.string(), z.string()).optional(),
     immutable: z.boolean().optional(),
+  },
+  // Istio keeps the mesh config in ConfigMap `istio` (or `istio-<revision>`) under data.mesh.
+  check: (cm, report) => {
+    const mesh = (cm.data as Record<string, string> | undefined)?.mesh;
+    if (mesh === undefined || !/^istio(-[a-z0-9-]+)?$/.test(cm.metadata.name)) return;
+    for (const f of validateMeshConfigText(mesh))
+      report(["data", "mesh"], `${f.path ? `${f.path}: ` : f.line !== undefined ? `line ${f.line}: ` : ""}${f.message}`, {
+        severity: f.severity,
+        code: f.code,
+      });
   },
   description: "A ConfigMap; `istio` in the root namespace holds the mesh config under data.mesh.",
 });

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { timingSafeEqual } from "node:crypto";
 import { parseText } from "../api/load.js";
 import { findKind } from "../api/kinds/define.js";
-import { groupOf } from "../api/resource.js";
+import { groupOf, keyOf, type Resource } from "../api/resource.js";
 import type { Finding } from "../api/findings.js";
 import { AmbitError, errorText } from "../common/errors.js";
 import type { Logger } from "../common/log.js";
@@ -23,6 +23,8 @@ export interface AdminApiDeps {
   proxyStatus: () => unknown;
   /** Derived registry: workloads, services, authorizations. */
   registry: () => unknown;
+  /** Pods as scheduled, Deployment pods included (what `ambit get pods` lists). */
+  pods?: () => Resource[];
   /** Extra sections for /debug/config_dump. */
   configDump?: () => Record<string, unknown>;
 }
@@ -48,12 +50,7 @@ export function createAdminApi(deps: AdminApiDeps): Server {
     "POST /apis/v1/delete": (_r, _u, body) => del(deps, files(body)),
     "GET /apis/v1/objects": (_r, url) => [
       200,
-      deps.store
-        .list({
-          kind: url.searchParams.get("kind") ?? undefined,
-          namespace: url.searchParams.get("namespace") ?? undefined,
-        })
-        .map((o) => ({ ...o.resource, source: o.source })),
+      objects(deps, url.searchParams.get("kind") ?? undefined, url.searchParams.get("namespace") ?? undefined),
     ],
     "GET /apis/v1/changes": () => [200, deps.store.changes()],
     "GET /debug/syncz": () => [200, deps.proxyStatus()],
@@ -186,4 +183,16 @@ function del(deps: AdminApiDeps, payload: FilePayload[]): [number, unknown] {
     result.ok ? 200 : result.findings.every((f) => f.message.endsWith("not found")) ? 404 : 409,
     result,
   ];
+}
+
+/** Stored objects of a kind; for pods, every scheduled pod (those a Deployment made are marked so). */
+function objects(deps: AdminApiDeps, kind: string | undefined, namespace: string | undefined): unknown[] {
+  const stored = deps.store.list({ ...(kind ? { kind } : {}), ...(namespace ? { namespace } : {}) });
+  if (kind?.toLowerCase() !== "pod" || !deps.pods)
+    return stored.map((o) => ({ ...o.resource, source: o.source }));
+  const sources = new Map(stored.map((o) => [keyOf(o.resource), o.source]));
+  return deps
+    .pods()
+    .filter((p) => !namespace || p.metadata.namespace === namespace)
+    .map((p) => ({ ...p, source: sources.get(keyOf(p)) ?? { kind: "generated" } }));
 }

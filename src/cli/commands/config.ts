@@ -133,7 +133,7 @@ export function registerConfigCommands(program: Command): void {
               i.metadata.name,
               i.apiVersion,
               i.metadata.resourceVersion ?? "",
-              i.source.kind === "dir" ? `file ${i.source.file}` : "api",
+              i.source.kind === "dir" ? `file ${i.source.file}` : i.source.kind,
             ]);
             process.stdout.write(
               `${table([...(opts.allNamespaces ? ["NAMESPACE"] : []), "NAME", "API VERSION", "REVISION", "SOURCE"], rows)}\n`,

@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+/** The `ambit` command: one program, one sub-command per job, `--help` on each. */
+import { Command } from "commander";
+import { registerValidate } from "./commands/validate.js";
+import { registerConfigCommands } from "./commands/config.js";
+import { registerControlPlane } from "./commands/controlplane.js";
+import { VERSION } from "../common/version.js";
+
+export function buildProgram(): Command {
+  const program = new Command("ambit")
+    .description("Ambit: a sidecar-less service mesh that speaks the Istio APIs")
+    .version(VERSION)
+    .option(
+      "--controlplane <url>",
+      "control plane admin API (default http://127.0.0.1:15014, or $AMBIT_CONTROLPLANE)",
+    )
+    .option(
+      "--state-dir <dir>",
+      "control plane state directory (default $AMBIT_STATE_DIR, /var/lib/ambit as root)",
+    )
+    .showHelpAfterError("(run with --help for usage)");
+  registerValidate(program);
+  registerConfigCommands(program);
+  registerControlPlane(program);
+  return program;
+}
+
+await buildProgram().parseAsync(process.argv);

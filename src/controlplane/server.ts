@@ -1,0 +1,282 @@
+/**
+ * The control plane, embeddable in-process (tests, `ambit up`) or run by `ambit controlplane`:
+ * config store -> registry -> xDS, the CA and xDS on one TLS gRPC port (15012), the admin/debug
+ * HTTP API on localhost (15014). Everything it listens on is chosen by the caller; port 0 works.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import type { Server as HttpServer } from "node:http";
+import { join } from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import { AmbitError, errorText } from "../common/errors.js";
+import { createLogger, type Logger } from "../common/log.js";
+import { PORTS } from "../common/paths.js";
+import { VERSION } from "../common/version.js";
+import { CertificateAuthority, NodeTokenStore, ServingCertProvider } from "../identity/index.js";
+import { XdsServer } from "../xds/index.js";
+import { createAdminApi } from "./admin-api.js";
+import { addCaService } from "./ca-service.js";
+import { derive, type DerivedState } from "./publish.js";
+import {
+  emptyAllocations,
+  type AllocationTable,
+  type NodeSpec,
+  type RegistryMesh,
+} from "./registry/types.js";
+import { ConfigStore } from "./store/store.js";
+import { loadMeshFile, meshFromSnapshot } from "./mesh.js";
+
+export interface ControlPlaneOptions {
+  stateDir: string;
+  /** Directory of YAML watched for changes (in addition to `ambit apply`). */
+  configDir?: string;
+  /** Mesh config file (Istio MeshConfig YAML); the `istio` ConfigMap in the root namespace overrides it. */
+  meshConfigFile?: string;
+  /** Operator-provided CA (cacerts layout); a self-signed root in the state directory otherwise. */
+  cacertsDir?: string;
+  /** Address for the gRPC port (xDS + CA). Default 127.0.0.1. */
+  grpcHost?: string;
+  grpcPort?: number;
+  /** The admin API stays on loopback unless told otherwise. */
+  debugHost?: string;
+  debugPort?: number;
+  /** Nodes of the local or hosts mode: Deployments and Pods are scheduled onto them. */
+  nodes?: readonly NodeSpec[];
+  /** Extra DNS names / IPs for the serving certificate. */
+  servingNames?: readonly string[];
+  xdsDebounceMs?: number;
+  log?: Logger;
+}
+
+export interface ControlPlane {
+  grpcAddress: string;
+  debugAddress: string;
+  store: ConfigStore;
+  xds: XdsServer;
+  ca: CertificateAuthority;
+  tokens: NodeTokenStore;
+  adminToken: string;
+  /** Root certificates proxies trust for the gRPC port and for workload certificates. */
+  trustBundle(): string[];
+  state(): DerivedState;
+  /** Recomputation of the registry finished for the latest store revision (for tests/bench). */
+  publishedRevision(): number;
+  close(): Promise<void>;
+}
+
+export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
+  const log = opts.log ?? createLogger("controlplane");
+  mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
+  const adminToken = loadOrCreateAdminToken(opts.stateDir);
+  const fileMesh = opts.meshConfigFile
+    ? loadMeshFile(readMeshFile(opts.meshConfigFile), opts.meshConfigFile)
+    : {};
+
+  const store = new ConfigStore({ stateDir: opts.stateDir, log: log.child({ part: "store" }) });
+  let mesh: RegistryMesh = meshFromSnapshot(store.current(), fileMesh).registry;
+  const ca = await CertificateAuthority.open({
+    trustDomain: mesh.trustDomain ?? "cluster.local",
+    stateDir: opts.stateDir,
+    ...(opts.cacertsDir ? { pluginCertsDir: opts.cacertsDir } : {}),
+    log: log.child({ part: "ca" }),
+  });
+  const caWatch = opts.cacertsDir ? ca.watch() : undefined;
+  const tokens = await NodeTokenStore.open(opts.stateDir);
+
+  const xds = new XdsServer({
+    log: log.child({ part: "xds" }),
+    ...(opts.xdsDebounceMs !== undefined ? { debounceMs: opts.xdsDebounceMs } : {}),
+    authenticate: (md) => {
+      const auth = String(md.get("authorization")[0] ?? "");
+      const who = auth.startsWith("Bearer ") ? tokens.authenticate(auth.slice(7)) : undefined;
+      if (!who)
+        return new AmbitError(
+          "XDS_UNAUTHENTICATED",
+          "missing or unknown node token",
+          "give the node proxy the token created for its node",
+        );
+      return { node: who.node, principal: `node/${who.node}` };
+    },
+  });
+
+  // Registry state, recomputed on every accepted change.
+  let allocations: AllocationTable = loadAllocations(opts.stateDir);
+  let derived: DerivedState = derive(store.current(), mesh, opts.nodes ?? [], allocations);
+  let published = -1;
+  const publish = () => {
+    const snap = store.current();
+    try {
+      mesh = meshFromSnapshot(snap, fileMesh).registry;
+      derived = derive(snap, mesh, opts.nodes ?? [], allocations);
+      if (derived.allocations !== allocations) {
+        allocations = derived.allocations;
+        saveAllocations(opts.stateDir, allocations);
+      }
+      for (const [typeUrl, resources] of derived.resources) xds.setResources(typeUrl, resources);
+      for (const w of derived.warnings) log.warn({ revision: snap.revision }, w);
+      published = snap.revision;
+    } catch (e) {
+      // The store only holds validated config, so this is a bug; keep serving the last push.
+      log.error(
+        { revision: snap.revision, err: errorText(e) },
+        "could not derive proxy config; proxies keep the last good push",
+      );
+    }
+  };
+  store.subscribe(publish);
+  if (opts.configDir) {
+    const r = store.watchDirectory(opts.configDir);
+    if (!r.ok)
+      log.error(
+        { dir: opts.configDir, findings: r.findings.length },
+        "config directory has errors; see `ambit analyze -f` / the config dump",
+      );
+  }
+  publish();
+
+  const grpcServer = new grpc.Server({ "grpc.max_receive_message_length": 4 << 20 });
+  addCaService(grpcServer, {
+    ca,
+    trustDomain: mesh.trustDomain ?? "cluster.local",
+    authenticate: (t) => tokens.authenticate(t),
+    // A node may only obtain certificates for identities of workloads scheduled on it.
+    mayIssue: (node, id) => derived.workloads.some((w) => w.node === node && w.identity === id),
+    log: log.child({ part: "ca" }),
+  });
+  xds.attach(grpcServer);
+  const grpcHost = opts.grpcHost ?? "127.0.0.1";
+  const serving = new ServingCertProvider(ca, {
+    dnsNames: [
+      "localhost",
+      "ambit-controlplane",
+      "istiod.istio-system.svc",
+      ...(opts.servingNames ?? []).filter((n) => !/^[\d.:]+$/.test(n)),
+    ],
+    ipAddresses: [
+      "127.0.0.1",
+      ...(grpcHost !== "0.0.0.0" && grpcHost !== "127.0.0.1" ? [grpcHost] : []),
+      ...(opts.servingNames ?? []).filter((n) => /^[\d.:]+$/.test(n)),
+    ],
+  });
+  const grpcPort = await new Promise<number>((resolve, reject) =>
+    grpcServer.bindAsync(
+      `${grpcHost}:${opts.grpcPort ?? PORTS.xds}`,
+      grpc.experimental.createCertificateProviderServerCredentials(serving, null, false),
+      (err, port) =>
+        err
+          ? reject(
+              new AmbitError(
+                "PORT_IN_USE",
+                `cannot listen on ${grpcHost}:${opts.grpcPort ?? PORTS.xds}: ${err.message}`,
+                "is another control plane running? pick another port with --grpc-port",
+              ),
+            )
+          : resolve(port),
+    ),
+  );
+
+  const admin: HttpServer = createAdminApi({
+    store,
+    adminToken,
+    log: log.child({ part: "admin" }),
+    version: VERSION,
+    proxyStatus: () => xds.status(),
+    pods: () => derived.pods,
+    registry: () => ({
+      workloads: derived.workloads,
+      services: derived.services,
+      authorizations: derived.authorizations,
+      warnings: derived.warnings,
+    }),
+    configDump: () => ({
+      mesh: meshFromSnapshot(store.current(), fileMesh).config,
+      trustBundle: ca.trustBundle(),
+      caMode: ca.mode,
+    }),
+  });
+  const debugHost = opts.debugHost ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    admin.once("error", (e) =>
+      reject(
+        new AmbitError(
+          "PORT_IN_USE",
+          `cannot listen on ${debugHost}:${opts.debugPort ?? PORTS.debug}: ${e.message}`,
+          "pick another port with --debug-port",
+        ),
+      ),
+    );
+    admin.listen(opts.debugPort ?? PORTS.debug, debugHost, () => resolve());
+  });
+  const debugPort = (admin.address() as AddressInfo).port;
+  log.info(
+    {
+      grpc: `${grpcHost}:${grpcPort}`,
+      debug: `${debugHost}:${debugPort}`,
+      ca: ca.mode,
+      revision: store.current().revision,
+    },
+    "control plane ready",
+  );
+
+  return {
+    grpcAddress: `${grpcHost}:${grpcPort}`,
+    debugAddress: `${debugHost}:${debugPort}`,
+    store,
+    xds,
+    ca,
+    tokens,
+    adminToken,
+    trustBundle: () => ca.trustBundle(),
+    state: () => derived,
+    publishedRevision: () => published,
+    close: async () => {
+      store.close();
+      caWatch?.close();
+      serving.close();
+      await new Promise<void>((r) => admin.close(() => r()));
+      admin.closeAllConnections();
+      xds.close?.();
+      await new Promise<void>((r) => grpcServer.tryShutdown(() => r()));
+      grpcServer.forceShutdown();
+    },
+  };
+}
+
+function loadOrCreateAdminToken(stateDir: string): string {
+  const file = join(stateDir, "admin-token");
+  try {
+    return readFileSync(file, "utf8").trim();
+  } catch {
+    const token = randomBytes(32).toString("hex");
+    writeFileSync(`${file}.tmp`, `${token}\n`, { mode: 0o600 });
+    renameSync(`${file}.tmp`, file);
+    return token;
+  }
+}
+
+function loadAllocations(stateDir: string): AllocationTable {
+  try {
+    return JSON.parse(readFileSync(join(stateDir, "allocations.json"), "utf8")) as AllocationTable;
+  } catch {
+    return emptyAllocations();
+  }
+}
+
+function saveAllocations(stateDir: string, a: AllocationTable): void {
+  const file = join(stateDir, "allocations.json");
+  writeFileSync(`${file}.tmp`, JSON.stringify(a), { mode: 0o600 });
+  renameSync(`${file}.tmp`, file);
+}
+
+function readMeshFile(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (e) {
+    throw new AmbitError(
+      "MESH_CONFIG_UNREADABLE",
+      `cannot read mesh config ${file}: ${(e as Error).message}`,
+      "check --mesh-config",
+    );
+  }
+}

@@ -3,7 +3,9 @@ import { readFileSync } from "node:fs";
 /** The package version, read once from package.json (two levels up from src/ and from dist/). */
 export const VERSION: string = (() => {
   try {
-    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+      version: string;
+    };
     return pkg.version;
   } catch {
     return "0.0.0-dev";

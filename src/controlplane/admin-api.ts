@@ -50,7 +50,11 @@ export function createAdminApi(deps: AdminApiDeps): Server {
     "POST /apis/v1/delete": (_r, _u, body) => del(deps, files(body)),
     "GET /apis/v1/objects": (_r, url) => [
       200,
-      objects(deps, url.searchParams.get("kind") ?? undefined, url.searchParams.get("namespace") ?? undefined),
+      objects(
+        deps,
+        url.searchParams.get("kind") ?? undefined,
+        url.searchParams.get("namespace") ?? undefined,
+      ),
     ],
     "GET /apis/v1/changes": () => [200, deps.store.changes()],
     "GET /debug/syncz": () => [200, deps.proxyStatus()],

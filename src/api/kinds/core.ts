@@ -269,10 +269,14 @@ defineKind({
     const mesh = (cm.data as Record<string, string> | undefined)?.mesh;
     if (mesh === undefined || !/^istio(-[a-z0-9-]+)?$/.test(cm.metadata.name)) return;
     for (const f of validateMeshConfigText(mesh))
-      report(["data", "mesh"], `${f.path ? `${f.path}: ` : f.line !== undefined ? `line ${f.line}: ` : ""}${f.message}`, {
-        severity: f.severity,
-        code: f.code,
-      });
+      report(
+        ["data", "mesh"],
+        `${f.path ? `${f.path}: ` : f.line !== undefined ? `line ${f.line}: ` : ""}${f.message}`,
+        {
+          severity: f.severity,
+          code: f.code,
+        },
+      );
   },
   description: "A ConfigMap; `istio` in the root namespace holds the mesh config under data.mesh.",
 });

@@ -39,7 +39,11 @@ ${pod("db", "node-2", "app: db")}`;
 let dir: string;
 let cp: ControlPlane;
 
-async function admin(method: "GET" | "POST", path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+async function admin(
+  method: "GET" | "POST",
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: unknown }> {
   const res = await fetch(`http://${cp.debugAddress}${path}`, {
     method,
     headers: { authorization: `Bearer ${cp.adminToken}` },
@@ -72,13 +76,24 @@ describe("admin API", () => {
     const ok = await admin("POST", "/apis/v1/apply", { files: [{ name: "base.yaml", text: BASE }] });
     assert.equal(ok.status, 200);
     const bad = await admin("POST", "/apis/v1/apply", {
-      files: [{ name: "bad.yaml", text: `${pod("extra", "node-1")}---\napiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: shop}\nspec: {ports: [{port: 0}]}\n` }],
+      files: [
+        {
+          name: "bad.yaml",
+          text: `${pod("extra", "node-1")}---\napiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: shop}\nspec: {ports: [{port: 0}]}\n`,
+        },
+      ],
     });
     assert.equal(bad.status, 422);
     const findings = (bad.json as { findings: { file: string; path: string }[] }).findings;
-    assert.deepEqual(findings.map((f) => `${f.file}:${f.path}`), ["bad.yaml:spec.ports[0].port"]);
+    assert.deepEqual(
+      findings.map((f) => `${f.file}:${f.path}`),
+      ["bad.yaml:spec.ports[0].port"],
+    );
     const pods = await admin("GET", "/apis/v1/objects?kind=Pod&namespace=shop");
-    assert.deepEqual((pods.json as { metadata: { name: string } }[]).map((p) => p.metadata.name).sort(), ["db", "web"]);
+    assert.deepEqual((pods.json as { metadata: { name: string } }[]).map((p) => p.metadata.name).sort(), [
+      "db",
+      "web",
+    ]);
   });
 });
 
@@ -94,7 +109,10 @@ spec:
     spec:
       containers: [{name: api, command: ["/bin/sleep", "infinity"]}]
 `;
-  assert.equal((await admin("POST", "/apis/v1/apply", { files: [{ name: "api.yaml", text: deploy }] })).status, 200);
+  assert.equal(
+    (await admin("POST", "/apis/v1/apply", { files: [{ name: "api.yaml", text: deploy }] })).status,
+    200,
+  );
   const pods = (await admin("GET", "/apis/v1/objects?kind=Pod&namespace=shop")).json as {
     metadata: { name: string };
     spec: { nodeName: string };
@@ -103,9 +121,16 @@ spec:
   }[];
   const api = pods.filter((p) => p.metadata.name.startsWith("api-"));
   assert.equal(api.length, 3);
-  assert.deepEqual(new Set(api.map((p) => p.spec.nodeName)), new Set(["node-1", "node-2"]), "spread over both nodes");
+  assert.deepEqual(
+    new Set(api.map((p) => p.spec.nodeName)),
+    new Set(["node-1", "node-2"]),
+    "spread over both nodes",
+  );
   assert.ok(api.every((p) => /^10\.244\.[12]\.\d+$/.test(p.status.podIP) && p.source.kind === "generated"));
-  assert.equal((await admin("POST", "/apis/v1/delete", { files: [{ name: "api.yaml", text: deploy }] })).status, 200);
+  assert.equal(
+    (await admin("POST", "/apis/v1/delete", { files: [{ name: "api.yaml", text: deploy }] })).status,
+    200,
+  );
 });
 
 describe("CA through the control plane", () => {
@@ -118,10 +143,15 @@ describe("CA through the control plane", () => {
       new Promise<{ certChain: string[] }>((resolve, reject) => {
         const { csrPem } = generateKeyAndCsr(id);
         client.CreateCertificate(
-          { csr: csrPem, validityDuration: "3600", metadata: { fields: { [IMPERSONATED_IDENTITY_KEY]: { stringValue: id } } } },
+          {
+            csr: csrPem,
+            validityDuration: "3600",
+            metadata: { fields: { [IMPERSONATED_IDENTITY_KEY]: { stringValue: id } } },
+          },
           md,
           { deadline: Date.now() + 10_000 },
-          (err: grpc.ServiceError | null, res?: { certChain: string[] }) => (err ? reject(err) : resolve(res!)),
+          (err: grpc.ServiceError | null, res?: { certChain: string[] }) =>
+            err ? reject(err) : resolve(res!),
         );
       });
     try {
@@ -129,11 +159,22 @@ describe("CA through the control plane", () => {
       const chain = res.certChain;
       writeFileSync(join(dir, "leaf.pem"), chain[0]!);
       writeFileSync(join(dir, "root.pem"), chain.at(-1)!);
-      const out = execFileSync("openssl", ["verify", "-CAfile", join(dir, "root.pem"), join(dir, "leaf.pem")], { encoding: "utf8" });
+      const out = execFileSync(
+        "openssl",
+        ["verify", "-CAfile", join(dir, "root.pem"), join(dir, "leaf.pem")],
+        { encoding: "utf8" },
+      );
       assert.match(out, /OK/);
-      const san = execFileSync("openssl", ["x509", "-in", join(dir, "leaf.pem"), "-noout", "-ext", "subjectAltName"], { encoding: "utf8" });
+      const san = execFileSync(
+        "openssl",
+        ["x509", "-in", join(dir, "leaf.pem"), "-noout", "-ext", "subjectAltName"],
+        { encoding: "utf8" },
+      );
       assert.match(san, /URI:spiffe:\/\/cluster.local\/ns\/shop\/sa\/web/);
-      await assert.rejects(ask("spiffe://cluster.local/ns/shop/sa/db"), (e: grpc.ServiceError) => e.code === grpc.status.PERMISSION_DENIED);
+      await assert.rejects(
+        ask("spiffe://cluster.local/ns/shop/sa/db"),
+        (e: grpc.ServiceError) => e.code === grpc.status.PERMISSION_DENIED,
+      );
     } finally {
       client.close();
     }
@@ -149,7 +190,12 @@ describe("xDS with 100 proxies", () => {
     for (let i = 0; i < 100; i++) {
       const id = `proxy-${i}`;
       const token = await cp.tokens.create(id);
-      const c = new XdsClient({ address: cp.grpcAddress, credentials: creds(), node: { id }, token: () => token });
+      const c = new XdsClient({
+        address: cp.grpcAddress,
+        credentials: creds(),
+        node: { id },
+        token: () => token,
+      });
       // proxy-99 refuses the web pod's workload, as a proxy with a bug or an older version might.
       const decode = (bytes: Uint8Array, name: string): AddressResource => {
         const a = decodeAddress(bytes);
@@ -162,21 +208,30 @@ describe("xDS with 100 proxies", () => {
     }
     await Promise.all(subs.slice(0, 99).map((s) => s.synced()));
 
-    const change = await admin("POST", "/apis/v1/apply", { files: [{ name: "v2.yaml", text: pod("db", "node-2", "app: db, version: v2") }] });
+    const change = await admin("POST", "/apis/v1/apply", {
+      files: [{ name: "v2.yaml", text: pod("db", "node-2", "app: db, version: v2") }],
+    });
     assert.equal(change.status, 200);
     const version = cp.xds.version();
     cp.xds.flush();
     // All but proxy-99 ACK the new version.
     await waitFor(() => {
       const st = cp.xds.status();
-      return st.length === 100 && st.filter((p) => p.nodeId !== "proxy-99").every((p) => p.types.every((t) => t.ackedVersion >= version));
+      return (
+        st.length === 100 &&
+        st
+          .filter((p) => p.nodeId !== "proxy-99")
+          .every((p) => p.types.every((t) => t.ackedVersion >= version))
+      );
     });
     for (const s of subs.slice(0, 99)) {
       const db = [...s.resources().values()].find((a) => a.kind === "workload" && a.workload.name === "db");
       assert.equal(db?.kind === "workload" && db.workload.labels.version, "v2");
     }
     const sync = await admin("GET", "/debug/syncz");
-    const p99 = (sync.json as { nodeId: string; types: { lastNack?: { message: string } }[] }[]).find((p) => p.nodeId === "proxy-99");
+    const p99 = (sync.json as { nodeId: string; types: { lastNack?: { message: string } }[] }[]).find(
+      (p) => p.nodeId === "proxy-99",
+    );
     assert.match(p99?.types[0]?.lastNack?.message ?? "", /refusing web/);
   });
 });

@@ -50,7 +50,11 @@ for (const file of files("invalid")) {
     const lines = run(file).map(formatFinding);
     const expected = expectations(file, "expect");
     assert.ok(expected.length > 0, "an invalid corpus file must say what it expects with `# expect:` lines");
-    for (const e of expected) assert.ok(lines.some((l) => l.includes(e)), `expected a finding containing ${JSON.stringify(e)}; got:\n${lines.join("\n")}`);
+    for (const e of expected)
+      assert.ok(
+        lines.some((l) => l.includes(e)),
+        `expected a finding containing ${JSON.stringify(e)}; got:\n${lines.join("\n")}`,
+      );
     const unexplained = lines.filter((l) => !expected.some((e) => l.includes(e)));
     assert.deepEqual(unexplained, [], "findings no `# expect:` line explains");
   });

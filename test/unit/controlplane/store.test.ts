@@ -9,8 +9,10 @@ import { ConfigStore } from "../../../src/controlplane/store/store.js";
 
 const log = createLogger("test");
 
-const ns = (name: string, extra = "") => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n${extra}`;
-const sa = (name: string, namespace = "default") => `apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\n`;
+const ns = (name: string, extra = "") =>
+  `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n${extra}`;
+const sa = (name: string, namespace = "default") =>
+  `apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\n`;
 
 function docs(text: string, file = "in.yaml") {
   return parseText(text, file).documents;
@@ -65,7 +67,10 @@ test("delete of a missing object fails without deleting the others", () => {
   assert.match(r.findings[0]!.message, /Namespace\/\/nope: not found/);
   assert.equal(store.list().length, 2);
   assert.equal(store.delete(["/Namespace//a"]).ok, true);
-  assert.deepEqual(store.list().map((o) => o.resource.metadata.name), ["b"]);
+  assert.deepEqual(
+    store.list().map((o) => o.resource.metadata.name),
+    ["b"],
+  );
 });
 
 test("API-applied objects survive a restart; a corrupt store file is set aside", (t) => {
@@ -73,7 +78,10 @@ test("API-applied objects survive a restart; a corrupt store file is set aside",
   const s1 = new ConfigStore({ log, stateDir: dir });
   s1.apply(docs(ns("persisted")));
   const s2 = new ConfigStore({ log, stateDir: dir });
-  assert.deepEqual(s2.list().map((o) => o.resource.metadata.name), ["persisted"]);
+  assert.deepEqual(
+    s2.list().map((o) => o.resource.metadata.name),
+    ["persisted"],
+  );
   assert.equal(s2.current().revision, 1);
   writeFileSync(join(dir, "store.json"), "{not json");
   const s3 = new ConfigStore({ log, stateDir: dir });
@@ -87,7 +95,10 @@ test("watched directory: load, bad edit keeps last good, removal deletes, owners
   assert.equal(store.reloadDirectory(dir).ok, true);
   assert.equal(store.list().length, 2);
 
-  writeFileSync(join(dir, "a.yaml"), `${ns("from-dir")}---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: []}\n`);
+  writeFileSync(
+    join(dir, "a.yaml"),
+    `${ns("from-dir")}---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: []}\n`,
+  );
   const bad = store.reloadDirectory(dir);
   assert.equal(bad.ok, false);
   assert.equal(store.list().length, 2, "last good config stays");
@@ -95,7 +106,10 @@ test("watched directory: load, bad edit keeps last good, removal deletes, owners
 
   writeFileSync(join(dir, "a.yaml"), ns("from-dir"));
   assert.equal(store.reloadDirectory(dir).ok, true);
-  assert.deepEqual(store.list().map((o) => o.resource.kind), ["Namespace"]);
+  assert.deepEqual(
+    store.list().map((o) => o.resource.kind),
+    ["Namespace"],
+  );
   assert.deepEqual(store.list()[0]!.source, { kind: "dir", file: join(dir, "a.yaml") });
 
   const viaApi = store.apply(docs(ns("from-dir", "  labels: {a: b}\n")));

@@ -45,3 +45,41 @@ export function labelSelectorMatches(
     }
   });
 }
+
+/**
+ * Finds the items whose map selector a label set satisfies without testing every item: each item
+ * is filed under one of its selector's pairs, so a workload only meets the items that share at
+ * least that pair with it. Results keep insertion order, as a linear scan would return them.
+ */
+export class SelectorIndex<T> {
+  // "key\0value" -> items filed under that pair, with their insertion rank
+  private readonly byPair = new Map<
+    string,
+    { rank: number; selector: Readonly<Record<string, string>>; item: T }[]
+  >();
+  private readonly unconditional: { rank: number; item: T }[] = [];
+  private size = 0;
+
+  /** `emptySelectsAll`: whether an empty selector selects everything (policies) or nothing (services). */
+  constructor(private readonly emptySelectsAll: boolean) {}
+
+  add(selector: Readonly<Record<string, string>> | undefined, item: T): void {
+    const rank = this.size++;
+    const first = Object.entries(selector ?? {})[0];
+    if (!first) {
+      if (selector !== undefined && this.emptySelectsAll) this.unconditional.push({ rank, item });
+      return;
+    }
+    const key = `${first[0]}\0${first[1]}`;
+    const list = this.byPair.get(key) ?? [];
+    list.push({ rank, selector: selector!, item });
+    this.byPair.set(key, list);
+  }
+
+  match(labels: Readonly<Record<string, string>>): T[] {
+    const hits: { rank: number; item: T }[] = [...this.unconditional];
+    for (const [k, v] of Object.entries(labels))
+      for (const c of this.byPair.get(`${k}\0${v}`) ?? []) if (subsetOf(c.selector, labels)) hits.push(c);
+    return hits.sort((a, b) => a.rank - b.rank).map((h) => h.item);
+  }
+}

@@ -24,7 +24,7 @@ import { canonicalService, entryWorkloadName, podWorkloadName } from "./canonica
 import { formatIp, parseIp } from "./cidr.js";
 import { entryEnrollment, podEnrollment, type Enrollment } from "./enrollment.js";
 import { entryPortMappings, podPortMappings } from "./ports.js";
-import { selectsNonEmpty, subsetOf } from "./selectors.js";
+import { SelectorIndex } from "./selectors.js";
 import type { ServiceInfo } from "./services.js";
 import type { ResolvedMesh } from "./types.js";
 import { waypointFor, type WaypointContext, type WaypointTarget } from "./waypoints.js";
@@ -43,6 +43,9 @@ export interface WorkloadContext {
   // namespace -> services defined in it (selectors only reach their own namespace)
   servicesByNamespace: ReadonlyMap<string, readonly ServiceInfo[]>;
   policies: readonly SelectorPolicy[];
+  /** Built from the two above by `indexSelectors`; namespace -> index. */
+  serviceIndex?: ReadonlyMap<string, SelectorIndex<ServiceInfo>>;
+  policyIndex?: ReadonlyMap<string, SelectorIndex<SelectorPolicy>>;
   // namespace name -> its labels (enrollment reads istio.io/dataplane-mode there)
   namespaceLabels: ReadonlyMap<string, Readonly<Record<string, string>>>;
   waypoints: WaypointContext;
@@ -76,9 +79,8 @@ export function fromPod(pod: Resource, ctx: WorkloadContext): Workload | undefin
     ctx.mesh,
   );
   const containerPorts = (spec.containers ?? []).flatMap((c) => c.ports ?? []);
-  const services = mapServices(
-    inNamespace(ctx, ns).filter((s) => selectsNonEmpty(s.selector, labels)),
-    (s) => podPortMappings(s.service, containerPorts),
+  const services = mapServices(servicesSelecting(ctx, ns, labels), (s) =>
+    podPortMappings(s.service, containerPorts),
   );
   const conditions = status.conditions ?? [];
   const healthy =
@@ -111,9 +113,8 @@ export function fromWorkloadEntry(we: Resource, ctx: WorkloadContext): Workload 
   const labels = { ...(spec.labels ?? {}), ...v.labelsOf(we) };
   const address = entryAddress(spec.address, `WorkloadEntry ${ns}/${name}`, ctx.warn);
   if (!address) return undefined;
-  const services = mapServices(
-    inNamespace(ctx, ns).filter((s) => selectsNonEmpty(s.selector, labels)),
-    (s) => entryPortMappings(s.service, spec.ports ?? {}),
+  const services = mapServices(servicesSelecting(ctx, ns, labels), (s) =>
+    entryPortMappings(s.service, spec.ports ?? {}),
   );
   return assemble({
     kind: "WorkloadEntry",
@@ -149,7 +150,7 @@ export function fromServiceEntryEndpoints(se: Resource, ctx: WorkloadContext): W
       `ServiceEntry ${ns}/${name}: resolution ${spec.resolution} without endpoints resolves each host by DNS; the registry has no DNS-named workloads yet, so these hosts have no endpoints`,
     );
   }
-  const own = inNamespace(ctx, ns).filter((s) => s.entryKey === `${ns}/${name}`);
+  const own = (ctx.servicesByNamespace.get(ns) ?? []).filter((s) => s.entryKey === `${ns}/${name}`);
   const seen = new Set<string>();
   const out: Workload[] = [];
   endpoints.forEach((ep, i) => {
@@ -200,7 +201,8 @@ interface Parts {
 }
 
 function assemble(p: Parts): Workload {
-  const { mesh, waypoints, policies } = p.ctx;
+  const { mesh, waypoints } = p.ctx;
+  const policyIndex = indexSelectors(p.ctx).policyIndex;
   const canonical = canonicalService(p.labels, p.workloadName);
   const w: Workload = {
     uid: p.uid,
@@ -221,14 +223,13 @@ function assemble(p: Parts): Workload {
     enrollmentReason: p.enrollment.reason,
     tunnelProtocol: p.enrollment.enrolled ? "HBONE" : "NONE",
     services: p.services,
-    authorizationPolicies: policies
-      .filter(
-        (pol) =>
-          (pol.namespace === p.namespace || pol.namespace === mesh.rootNamespace) &&
-          subsetOf(pol.selector, p.labels),
-      )
-      .map((pol) => pol.key)
-      .sort(),
+    authorizationPolicies: [
+      ...new Set(
+        [p.namespace, mesh.rootNamespace]
+          .flatMap((ns) => policyIndex.get(ns)?.match(p.labels) ?? [])
+          .map((pol) => pol.key),
+      ),
+    ].sort(),
     healthy: p.healthy,
   };
   const instanceOf = p.waypointTarget.labels[GATEWAY_NAME];
@@ -239,8 +240,39 @@ function assemble(p: Parts): Workload {
   return w;
 }
 
-function inNamespace(ctx: WorkloadContext, namespace: string): readonly ServiceInfo[] {
-  return ctx.servicesByNamespace.get(namespace) ?? [];
+/** Services of `namespace` whose non-empty selector the labels satisfy (Istio: FilterSelectsNonEmpty). */
+function servicesSelecting(
+  ctx: WorkloadContext,
+  namespace: string,
+  labels: Readonly<Record<string, string>>,
+): ServiceInfo[] {
+  return indexSelectors(ctx).serviceIndex.get(namespace)?.match(labels) ?? [];
+}
+
+/**
+ * Indexes services and policies by selector once per registry build (10,000 workloads against
+ * 1,000 services and 1,000 policies is 22M selector tests without it).
+ */
+function indexSelectors(
+  ctx: WorkloadContext,
+): Required<Pick<WorkloadContext, "serviceIndex" | "policyIndex">> {
+  if (!ctx.serviceIndex || !ctx.policyIndex) {
+    const services = new Map<string, SelectorIndex<ServiceInfo>>();
+    for (const [ns, list] of ctx.servicesByNamespace) {
+      const idx = new SelectorIndex<ServiceInfo>(false);
+      for (const s of list) idx.add(s.selector, s);
+      services.set(ns, idx);
+    }
+    const policies = new Map<string, SelectorIndex<SelectorPolicy>>();
+    for (const pol of ctx.policies) {
+      const idx = policies.get(pol.namespace) ?? new SelectorIndex<SelectorPolicy>(true);
+      idx.add(pol.selector, pol);
+      policies.set(pol.namespace, idx);
+    }
+    ctx.serviceIndex = services;
+    ctx.policyIndex = policies;
+  }
+  return { serviceIndex: ctx.serviceIndex, policyIndex: ctx.policyIndex };
 }
 
 /** service key -> port mappings; the key is "<ns>/<hostname>" (serviceKey in model/workload.ts). */

@@ -1,0 +1,67 @@
+/**
+ * The control plane's current resources, per type URL. Each resource's version is a hash of
+ * its encoded bytes, so "changed" means "different bytes" and a proxy that reconnects with the
+ * same versions (initial_resource_versions) is not sent anything again.
+ */
+import { createHash } from "node:crypto";
+import { encodeResourceEnvelope } from "../wire/discovery.js";
+
+export interface StoredResource {
+  readonly name: string;
+  /** Content hash of `bytes`. */
+  readonly version: string;
+  readonly bytes: Uint8Array;
+  /** envoy Resource{name, version, Any} encoded once, on first send. */
+  envelope?: Uint8Array;
+}
+
+/** name -> resource, one per type URL. */
+export type TypeResources = ReadonlyMap<string, StoredResource>;
+
+export function contentVersion(bytes: Uint8Array): string {
+  // 96 bits of SHA-256: collisions are not a practical concern for config of this size.
+  return createHash("sha256").update(bytes).digest("base64url").slice(0, 16);
+}
+
+export class ResourceStore {
+  // typeUrl -> (name -> resource)
+  private readonly types = new Map<string, Map<string, StoredResource>>();
+
+  get(typeUrl: string): TypeResources | undefined {
+    return this.types.get(typeUrl);
+  }
+
+  /**
+   * Replaces the full set of one type. Returns the names that were added, changed or removed.
+   * Unchanged resources keep their entry object (and its cached envelope). The previous map is
+   * left untouched (proxies' KnownVersions may share it): changes go into a copy.
+   */
+  replace(typeUrl: string, next: ReadonlyMap<string, Uint8Array>): string[] {
+    const prev = this.types.get(typeUrl) ?? new Map<string, StoredResource>();
+    const changed: string[] = [];
+    const fresh: StoredResource[] = [];
+    let kept = 0; // names of `next` already in `prev`
+    for (const [name, bytes] of next) {
+      const old = prev.get(name);
+      if (old) kept++;
+      // Callers usually hand back the same array for an unchanged resource: check that first.
+      if (old && (old.bytes === bytes || Buffer.compare(old.bytes, bytes) === 0)) continue;
+      fresh.push({ name, version: contentVersion(bytes), bytes });
+      changed.push(name);
+    }
+    const removed: string[] = [];
+    if (kept < prev.size) for (const name of prev.keys()) if (!next.has(name)) removed.push(name);
+    if (changed.length === 0 && removed.length === 0) return [];
+    const out = new Map(prev);
+    for (const r of fresh) out.set(r.name, r);
+    for (const name of removed) out.delete(name);
+    this.types.set(typeUrl, out);
+    return [...changed, ...removed];
+  }
+
+  /** The pre-encoded envelope of a resource, built on first use. */
+  envelope(typeUrl: string, r: StoredResource): Uint8Array {
+    r.envelope ??= encodeResourceEnvelope(r.name, r.version, typeUrl, r.bytes);
+    return r.envelope;
+  }
+}

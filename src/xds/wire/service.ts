@@ -1,0 +1,49 @@
+/**
+ * The one gRPC method Ambit serves for xDS: Envoy's DeltaAggregatedResources, a bidirectional
+ * stream of DeltaDiscoveryRequest (proxy -> control plane) and DeltaDiscoveryResponse
+ * (control plane -> proxy) carrying every resource type (ADS). The state-of-the-world method
+ * is not served; grpc-js answers it with UNIMPLEMENTED.
+ *
+ * The definition is written by hand rather than loaded with proto-loader so that the codecs
+ * are ours: the server sends pre-encoded resources and never fails to deserialize (garbage
+ * becomes an XdsMalformedRequest it can answer clearly).
+ */
+import type * as grpc from "@grpc/grpc-js";
+import {
+  deserializeRequest,
+  deserializeResponse,
+  serializeRequest,
+  serializeResponse,
+  type XdsDeltaRequest,
+  type XdsDeltaResponse,
+  type XdsMalformedRequest,
+  type XdsOutgoingResponse,
+} from "./discovery.js";
+
+export const DELTA_ADS_PATH =
+  "/envoy.service.discovery.v3.AggregatedDiscoveryService/DeltaAggregatedResources";
+
+type ServerMethod = grpc.MethodDefinition<XdsDeltaRequest | XdsMalformedRequest, XdsOutgoingResponse>;
+
+function serverOnly(): never {
+  throw new Error("the server-side xDS method definition is not used to make calls");
+}
+
+/** Service definition for `grpc.Server#addService`, with the server-side codecs. */
+export const deltaAdsService: grpc.ServiceDefinition<{ DeltaAggregatedResources: ServerMethod }> = {
+  DeltaAggregatedResources: {
+    path: DELTA_ADS_PATH,
+    requestStream: true,
+    responseStream: true,
+    requestSerialize: serverOnly,
+    requestDeserialize: deserializeRequest,
+    responseSerialize: serializeResponse,
+    responseDeserialize: serverOnly,
+  },
+};
+
+/** Client-side codecs, for `grpc.Client#makeBidiStreamRequest`. */
+export const clientCodecs = {
+  serialize: (r: XdsDeltaRequest): Buffer => serializeRequest(r),
+  deserialize: (b: Buffer): XdsDeltaResponse => deserializeResponse(b),
+};

@@ -1,0 +1,197 @@
+/** Codecs of the delta ADS messages (wire/) and the client's per-type state (client/subscription.ts). */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { AmbitError } from "../../../src/common/errors.js";
+import { XdsSubscription, type XdsChange, type XdsRejection } from "../../../src/xds/client/subscription.js";
+import {
+  deserializeRequest,
+  deserializeResponse,
+  encodeResourceEnvelope,
+  encodeResponseBody,
+  serializeRequest,
+  serializeResponse,
+  type XdsDeltaRequest,
+} from "../../../src/xds/wire/discovery.js";
+import { xdsProtos } from "../../../src/xds/wire/protos.js";
+
+const T = "type.googleapis.com/test.Thing";
+
+test("a response assembled from pre-encoded parts decodes with Envoy's schema", () => {
+  const envs = [
+    encodeResourceEnvelope("a", "v1", T, Buffer.from("AAA")),
+    encodeResourceEnvelope("b", "v2", T, Buffer.from("B")),
+  ];
+  const buf = serializeResponse({
+    body: encodeResponseBody(T, envs),
+    systemVersionInfo: "7",
+    nonce: "n1",
+    removed: ["c", "d"],
+  });
+  const generic = xdsProtos().DeltaDiscoveryResponse.toObject(
+    xdsProtos().DeltaDiscoveryResponse.decode(buf),
+  ) as {
+    system_version_info: string;
+    type_url: string;
+    nonce: string;
+    removed_resources: string[];
+    resources: { name: string; version: string; resource: { type_url: string } }[];
+  };
+  assert.equal(generic.system_version_info, "7");
+  assert.equal(generic.type_url, T);
+  assert.equal(generic.nonce, "n1");
+  assert.deepEqual(generic.removed_resources, ["c", "d"]);
+  assert.deepEqual(
+    generic.resources.map((r) => [r.name, r.version, r.resource.type_url]),
+    [
+      ["a", "v1", T],
+      ["b", "v2", T],
+    ],
+  );
+  // The client's fast reader sees the same thing.
+  const fast = deserializeResponse(buf);
+  assert.equal(fast.systemVersionInfo, "7");
+  assert.equal(fast.typeUrl, T);
+  assert.deepEqual(fast.removed, ["c", "d"]);
+  assert.deepEqual(
+    fast.resources.map((r) => [r.name, r.version, r.typeUrl, Buffer.from(r.value).toString()]),
+    [
+      ["a", "v1", T, "AAA"],
+      ["b", "v2", T, "B"],
+    ],
+  );
+});
+
+test("the client's reader skips fields it does not know (a newer server)", () => {
+  const R = xdsProtos().DeltaDiscoveryResponse;
+  const buf = R.encode({
+    system_version_info: "3",
+    type_url: T,
+    nonce: "x",
+    control_plane: { identifier: "cp-1" },
+    removed_resource_names: [{ name: "zz" }],
+    resources: [
+      {
+        name: "a",
+        version: "1",
+        aliases: ["alias"],
+        ttl: { seconds: 5 },
+        resource: { type_url: T, value: Buffer.from("v") },
+      },
+      {
+        name: "b",
+        version: "2",
+        resource: { type_url: "type.googleapis.com/other.Type", value: Buffer.from("w") },
+      },
+    ],
+  }).finish();
+  const r = deserializeResponse(Buffer.from(buf));
+  assert.equal(r.nonce, "x");
+  assert.deepEqual(
+    r.resources.map((x) => [x.name, x.version, x.typeUrl]),
+    [
+      ["a", "1", T],
+      ["b", "2", "type.googleapis.com/other.Type"],
+    ],
+  );
+});
+
+test("requests round-trip, node metadata included; garbage is reported, not thrown", () => {
+  const req: XdsDeltaRequest = {
+    node: {
+      id: "ztunnel~node1",
+      cluster: "c",
+      metadata: { NODE_NAME: "node1", labels: { a: "b" }, n: 3, ok: true, list: [1, "x", null] },
+    },
+    typeUrl: T,
+    subscribe: ["*"],
+    unsubscribe: ["old"],
+    initialVersions: { a: "v1" },
+    responseNonce: "5",
+    errorDetail: { code: 3, message: "bad" },
+  };
+  assert.deepEqual(deserializeRequest(serializeRequest(req)), req);
+  const bad = deserializeRequest(Buffer.from([0x0a, 0xff, 0xff, 0xff]));
+  assert.ok("malformed" in bad);
+});
+
+function response(resources: [string, string, string][], removed: string[] = [], version = "1") {
+  return {
+    systemVersionInfo: version,
+    typeUrl: T,
+    nonce: "n",
+    resources: resources.map(([name, v, value]) => ({
+      name,
+      version: v,
+      typeUrl: T,
+      value: Buffer.from(value),
+    })),
+    removed,
+  };
+}
+
+test("client state: applies, reports the change, and NACKs bad resources while keeping their last good value", () => {
+  const decode = (b: Uint8Array, name: string) => {
+    const text = Buffer.from(b).toString();
+    if (text === "bad") throw new AmbitError("XDS_INVALID_RESOURCE", `${name} is bad`);
+    return text;
+  };
+  const sub = new XdsSubscription(T, decode, undefined);
+  const changes: XdsChange[] = [];
+  const nacks: XdsRejection[] = [];
+  sub.on("change", (c) => changes.push(c));
+  sub.on("nack", (n) => nacks.push(n));
+
+  assert.equal(
+    sub.apply(
+      response([
+        ["a", "1", "A"],
+        ["b", "1", "B"],
+      ]),
+    ),
+    undefined,
+  );
+  assert.deepEqual(changes.at(-1), {
+    typeUrl: T,
+    systemVersion: "1",
+    added: ["a", "b"],
+    updated: [],
+    removed: [],
+  });
+
+  const nack = sub.apply(
+    response(
+      [
+        ["a", "2", "bad"],
+        ["c", "2", "C"],
+      ],
+      ["b"],
+      "2",
+    ),
+  );
+  assert.match(nack ?? "", /rejected 1 of 2 resources: a: a is bad/);
+  assert.equal(sub.get("a"), "A", "last good value kept");
+  assert.equal(sub.get("c"), "C", "the good resource of the same response applied");
+  assert.equal(sub.get("b"), undefined);
+  assert.deepEqual(sub.versions(), { a: "1", c: "2" });
+  assert.deepEqual(changes.at(-1), {
+    typeUrl: T,
+    systemVersion: "2",
+    added: ["c"],
+    updated: [],
+    removed: ["b"],
+  });
+  assert.equal(nacks.length, 1);
+  assert.deepEqual(
+    [...sub.resources()],
+    [
+      ["a", "A"],
+      ["c", "C"],
+    ],
+  );
+
+  const wrongType = sub.apply({
+    ...response([]),
+    resources: [{ name: "x", version: "1", typeUrl: "type.googleapis.com/other", value: Buffer.from("X") }],
+  });
+  assert.match(wrongType ?? "", /x: resource has type type.googleapis.com\/other/);
+});

@@ -11,6 +11,7 @@ import type { SourceDocument } from "./load.js";
 import { groupOf, keyOf, type Resource } from "./resource.js";
 import { annotations, dnsLabel, dnsSubdomain, labels, obj } from "./schema/primitives.js";
 import { knownKeysAt } from "./schema/walk.js";
+import { matchGlob } from "./glob.js";
 import { closest, didYouMean } from "./suggest.js";
 import "./kinds/all.js";
 
@@ -184,29 +185,6 @@ export function validateDocument(src: SourceDocument): {
   }
   if (findings.some((f) => f.severity === "error")) return { kind: def, findings };
   return { resource, kind: def, findings };
-}
-
-/** Paths in `value` matching a dotted glob (`*` one segment, `**` any number). */
-export function matchGlob(
-  value: unknown,
-  pattern: readonly string[],
-  at: PathSegment[] = [],
-): PathSegment[][] {
-  if (pattern.length === 0) return [at];
-  const [head, ...rest] = pattern;
-  const children: [PathSegment, unknown][] = Array.isArray(value)
-    ? value.map((v, i) => [i, v])
-    : isRecord(value)
-      ? Object.entries(value)
-      : [];
-  if (head === "**") {
-    const here = matchGlob(value, rest, at);
-    const deeper = children.flatMap(([k, v]) => matchGlob(v, pattern, [...at, k]));
-    return [...here, ...deeper];
-  }
-  return children
-    .filter(([k]) => head === "*" || String(k) === head)
-    .flatMap(([k, v]) => matchGlob(v, rest, [...at, k]));
 }
 
 /** Validates every loaded document; also reports objects defined twice in the input. */

@@ -95,21 +95,3 @@ export function camelizeKnownFields(schema: z.ZodType, value: unknown, path: Pat
   }
   return out;
 }
-
-/** Paths in `value` matching a dotted glob (`*` is one key or index). */
-export function globPaths(
-  value: unknown,
-  pattern: readonly string[],
-  at: PathSegment[] = [],
-): PathSegment[][] {
-  if (pattern.length === 0) return [at];
-  const [head, ...rest] = pattern;
-  const children: [PathSegment, unknown][] = Array.isArray(value)
-    ? value.map((v, i) => [i, v])
-    : isRecord(value)
-      ? Object.entries(value)
-      : [];
-  return children
-    .filter(([k]) => head === "*" || String(k) === head)
-    .flatMap(([k, v]) => globPaths(v, rest, [...at, k]));
-}

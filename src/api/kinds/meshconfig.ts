@@ -11,7 +11,8 @@
 import { parseDocument, isNode, LineCounter } from "yaml";
 import type { Finding, PathSegment } from "../findings.js";
 import { formatPath } from "../findings.js";
-import { camelizeKnownFields, globPaths, issuesToFindings } from "./meshconfig-issues.js";
+import { matchGlob } from "../glob.js";
+import { camelizeKnownFields, issuesToFindings } from "./meshconfig-issues.js";
 import { knownCiphers, knownCurves } from "./meshconfig-fields.js";
 import { BUILTIN_PROVIDERS, type ExtensionProvider } from "./meshconfig-providers.js";
 import { meshConfigSchema, meshDeprecations, type MeshConfig } from "./meshconfig-schema.js";
@@ -80,7 +81,7 @@ export function parseMeshConfig(value: unknown): { mesh: MeshConfig; findings: F
   const raw = camelizeKnownFields(meshConfigSchema, value);
   const findings: Finding[] = [];
   for (const d of meshDeprecations)
-    for (const p of globPaths(raw, d.path.split(".")))
+    for (const p of matchGlob(raw, d.path.split(".")))
       findings.push({
         severity: "warning",
         code: "DEPRECATED_FIELD",

@@ -26,7 +26,7 @@ if (files.length === 0) {
 }
 const res = spawnSync(
   process.execPath,
-  ["--import", "tsx", "--test", "--test-concurrency=2", ...passthrough, ...files],
+  ["--import", "tsx", "--test", "--test-concurrency=2", "--test-timeout=180000", ...passthrough, ...files],
   { stdio: "inherit", env: { ...process.env, AMBIT_LOG_LEVEL: process.env.AMBIT_LOG_LEVEL ?? "silent" } },
 );
 process.exit(res.status ?? 1);

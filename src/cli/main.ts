@@ -2,6 +2,7 @@
 /** The `ambit` command: one program, one sub-command per job, `--help` on each. */
 import { Command } from "commander";
 import { registerValidate } from "./commands/validate.js";
+import { registerAnalyze } from "./commands/analyze.js";
 import { registerConfigCommands } from "./commands/config.js";
 import { registerControlPlane } from "./commands/controlplane.js";
 import { VERSION } from "../common/version.js";
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     )
     .showHelpAfterError("(run with --help for usage)");
   registerValidate(program);
+  registerAnalyze(program);
   registerConfigCommands(program);
   registerControlPlane(program);
   return program;

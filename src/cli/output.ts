@@ -1,6 +1,7 @@
 /** Terminal output helpers shared by commands: findings, tables, exit codes. */
 import { formatFinding, sortFindings, type Finding } from "../api/findings.js";
 import { errorText } from "../common/errors.js";
+import { loadFiles, type LoadResult } from "../api/load.js";
 
 export type OutputFormat = "text" | "json" | "yaml" | "wide";
 
@@ -26,4 +27,23 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
 export function fail(e: unknown, code = 1): never {
   process.stderr.write(`error: ${errorText(e)}\n`);
   process.exit(code);
+}
+
+/**
+ * The `-f` input of validate and analyze: checks the flags (exit 2 on bad usage) and loads the
+ * files (exit 2 when one cannot be read).
+ */
+export function loadInputs(
+  command: string,
+  opts: { filename?: string[]; recursive: boolean; output: string },
+): LoadResult {
+  if (!opts.filename?.length)
+    fail(`no input: give files or directories with -f (see ambit ${command} --help)`, 2);
+  if (opts.output !== "text" && opts.output !== "json")
+    fail(`unknown output format "${opts.output}": use text or json`, 2);
+  try {
+    return loadFiles(opts.filename, { recursive: opts.recursive });
+  } catch (e) {
+    fail(e, 2);
+  }
 }

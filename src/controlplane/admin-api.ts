@@ -170,15 +170,20 @@ function del(deps: AdminApiDeps, payload: FilePayload[]): [number, unknown] {
         });
         continue;
       }
-      const group = groupOf(v.apiVersion);
-      const def = findKind(group, v.kind);
-      const ns =
-        def?.namespaced === false
-          ? ""
-          : typeof v.metadata.namespace === "string"
-            ? v.metadata.namespace
-            : "default";
-      keys.push(`${group}/${v.kind}/${ns}/${v.metadata.name}`);
+      // Same defaulting as validation: namespaced kinds default to "default", cluster-scoped take none.
+      const namespaced = findKind(groupOf(v.apiVersion), v.kind)?.namespaced !== false;
+      const namespace = !namespaced
+        ? undefined
+        : typeof v.metadata.namespace === "string"
+          ? v.metadata.namespace
+          : "default";
+      keys.push(
+        keyOf({
+          apiVersion: v.apiVersion,
+          kind: v.kind,
+          metadata: { name: v.metadata.name, ...(namespace ? { namespace } : {}) },
+        }),
+      );
     }
   }
   if (findings.some((f) => f.severity === "error")) return [422, { ok: false, findings }];

@@ -25,6 +25,7 @@ import {
   type RegistryMesh,
 } from "./registry/types.js";
 import { ConfigStore } from "./store/store.js";
+import { emptySnapshot } from "./store/snapshot.js";
 import { loadMeshFile, meshFromSnapshot } from "./mesh.js";
 
 export interface ControlPlaneOptions {
@@ -102,16 +103,21 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
 
   // Registry state, recomputed on every accepted change.
   let allocations: AllocationTable = loadAllocations(opts.stateDir);
-  let derived: DerivedState = derive(store.current(), mesh, opts.nodes ?? [], allocations);
+  // Replaced by publish() below, before anything reads it.
+  let derived: DerivedState = derive(emptySnapshot(), mesh, [], allocations);
+  // The allocation table as last written, so an unchanged table is not rewritten on every change.
+  let savedAllocations = JSON.stringify(allocations);
   let published = -1;
   const publish = () => {
     const snap = store.current();
     try {
       mesh = meshFromSnapshot(snap, fileMesh).registry;
       derived = derive(snap, mesh, opts.nodes ?? [], allocations);
-      if (derived.allocations !== allocations) {
-        allocations = derived.allocations;
-        saveAllocations(opts.stateDir, allocations);
+      allocations = derived.allocations;
+      const text = JSON.stringify(allocations);
+      if (text !== savedAllocations) {
+        saveAllocations(opts.stateDir, text);
+        savedAllocations = text;
       }
       for (const [typeUrl, resources] of derived.resources) xds.setResources(typeUrl, resources);
       for (const w of derived.warnings) log.warn({ revision: snap.revision }, w);
@@ -236,7 +242,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       serving.close();
       await new Promise<void>((r) => admin.close(() => r()));
       admin.closeAllConnections();
-      xds.close?.();
+      xds.close();
       await new Promise<void>((r) => grpcServer.tryShutdown(() => r()));
       grpcServer.forceShutdown();
     },
@@ -263,9 +269,9 @@ function loadAllocations(stateDir: string): AllocationTable {
   }
 }
 
-function saveAllocations(stateDir: string, a: AllocationTable): void {
+function saveAllocations(stateDir: string, text: string): void {
   const file = join(stateDir, "allocations.json");
-  writeFileSync(`${file}.tmp`, JSON.stringify(a), { mode: 0o600 });
+  writeFileSync(`${file}.tmp`, text, { mode: 0o600 });
   renameSync(`${file}.tmp`, file);
 }
 

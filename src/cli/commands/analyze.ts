@@ -1,8 +1,7 @@
 import type { Command } from "commander";
 import { hasErrors, sortFindings } from "../../api/findings.js";
-import { loadFiles } from "../../api/load.js";
 import { allCodes, analyzeDocuments, formatAnalysisFinding } from "../../analyze/index.js";
-import { fail, table } from "../output.js";
+import { loadInputs, table } from "../output.js";
 
 interface AnalyzeOptions {
   filename?: string[];
@@ -36,16 +35,7 @@ export function registerAnalyze(program: Command): void {
         process.stdout.write(`${table(["CODE", "LEVEL", "NAME", "MEANING"], rows)}\n`);
         return;
       }
-      if (!opts.filename?.length)
-        fail("no input: give files or directories with -f (see ambit analyze --help)", 2);
-      if (opts.output !== "text" && opts.output !== "json")
-        fail(`unknown output format "${opts.output}": use text or json`, 2);
-      let loaded;
-      try {
-        loaded = loadFiles(opts.filename, { recursive: opts.recursive });
-      } catch (e) {
-        fail(e, 2);
-      }
+      const loaded = loadInputs("analyze", opts);
       const mesh = opts.rootNamespace ? { mesh: { rootNamespace: opts.rootNamespace } } : {};
       const result = analyzeDocuments(loaded.documents, mesh);
       const all = sortFindings([...loaded.findings, ...result.findings]);

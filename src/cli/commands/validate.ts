@@ -1,9 +1,8 @@
 import type { Command } from "commander";
 import { hasErrors } from "../../api/findings.js";
 import { allKinds, apiVersionOf } from "../../api/kinds/define.js";
-import { loadFiles } from "../../api/load.js";
 import { validateAll } from "../../api/validate.js";
-import { fail, printFindings, table } from "../output.js";
+import { loadInputs, printFindings, table } from "../output.js";
 
 export function registerValidate(program: Command): void {
   program
@@ -25,16 +24,7 @@ export function registerValidate(program: Command): void {
         process.stdout.write(`${table(["KIND", "API VERSIONS", "DESCRIPTION"], rows)}\n`);
         return;
       }
-      if (!opts.filename?.length)
-        fail("no input: give files or directories with -f (see ambit validate --help)", 2);
-      if (opts.output !== "text" && opts.output !== "json")
-        fail(`unknown output format "${opts.output}": use text or json`, 2);
-      let loaded;
-      try {
-        loaded = loadFiles(opts.filename, { recursive: opts.recursive });
-      } catch (e) {
-        fail(e, 2);
-      }
+      const loaded = loadInputs("validate", opts);
       const { valid, findings } = validateAll(loaded.documents);
       const all = [...loaded.findings, ...findings];
       const failed = hasErrors(all);

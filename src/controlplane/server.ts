@@ -4,7 +4,7 @@
  * HTTP API on localhost (15014). Everything it listens on is chosen by the caller; port 0 works.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import type { Server as HttpServer } from "node:http";
 import { join } from "node:path";
@@ -39,6 +39,12 @@ export interface ControlPlaneOptions {
   /** Address for the gRPC port (xDS + CA). Default 127.0.0.1. */
   grpcHost?: string;
   grpcPort?: number;
+  /**
+   * Also serve the gRPC port (same TLS, same services) on this Unix socket. Local mode uses it:
+   * the node proxies live in network namespaces with no route to the host, and a socket file
+   * crosses namespaces without opening one.
+   */
+  grpcUnixSocket?: string;
   /** The admin API stays on loopback unless told otherwise. */
   debugHost?: string;
   debugPort?: number;
@@ -52,6 +58,8 @@ export interface ControlPlaneOptions {
 
 export interface ControlPlane {
   grpcAddress: string;
+  /** "unix:<path>" when grpcUnixSocket was given. */
+  grpcUnixAddress?: string;
   debugAddress: string;
   store: ConfigStore;
   xds: XdsServer;
@@ -182,6 +190,27 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     ),
   );
 
+  if (opts.grpcUnixSocket) {
+    const path = opts.grpcUnixSocket;
+    rmSync(path, { force: true });
+    await new Promise<void>((resolve, reject) =>
+      grpcServer.bindAsync(
+        `unix:${path}`,
+        grpc.experimental.createCertificateProviderServerCredentials(serving, null, false),
+        (err) =>
+          err
+            ? reject(
+                new AmbitError(
+                  "SOCKET_UNAVAILABLE",
+                  `cannot listen on unix:${path}: ${err.message}`,
+                  "check that the state directory is writable and no other control plane uses it",
+                ),
+              )
+            : resolve(),
+      ),
+    );
+  }
+
   const admin: HttpServer = createAdminApi({
     store,
     adminToken,
@@ -227,6 +256,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
 
   return {
     grpcAddress: `${grpcHost}:${grpcPort}`,
+    ...(opts.grpcUnixSocket ? { grpcUnixAddress: `unix:${opts.grpcUnixSocket}` } : {}),
     debugAddress: `${debugHost}:${debugPort}`,
     store,
     xds,

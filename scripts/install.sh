@@ -14,6 +14,10 @@ missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# The native addon (native/, SO_ORIGINAL_DST) is compiled by node-gyp: a C compiler, make, python3.
+for tool in g++ make python3; do
+  command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "==> installing system packages: ${missing[*]}"
   $SUDO apt-get update -qq
@@ -23,4 +27,7 @@ fi
 echo "==> installing npm dependencies"
 npm ci --no-fund --no-audit --loglevel=error
 echo "==> building"
+# The native addon (SO_ORIGINAL_DST) is built by node-gyp against the installed Node's headers when
+# the distribution ships them, so the build needs no download.
+if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node_api.h ]; then export npm_config_nodedir=/usr; fi
 npm run --silent build

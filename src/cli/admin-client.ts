@@ -3,22 +3,41 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { AmbitError } from "../common/errors.js";
 import { defaultStateDir, PORTS } from "../common/paths.js";
+import { localLayout } from "../local/layout.js";
+import { isAlive, readRecord } from "../local/record.js";
 
 export interface AdminTarget {
   url: string;
   stateDir: string;
+  /** Where the admin token is: the control plane's state directory. */
+  tokenFile: string;
 }
 
+/**
+ * The control plane the CLI talks to: --controlplane / $AMBIT_CONTROLPLANE if given; else the
+ * local cluster's embedded control plane when `ambit up` is running; else localhost:15014.
+ */
 export function adminTarget(opts: { controlplane?: string; stateDir?: string }): AdminTarget {
+  const stateDir = opts.stateDir ?? defaultStateDir();
+  const explicit = opts.controlplane ?? process.env.AMBIT_CONTROLPLANE;
+  const layout = localLayout(stateDir);
+  const local = explicit ? undefined : readRecord(layout.record);
+  if (local && isAlive(local.pid) && local.debugAddress)
+    return {
+      url: `http://${local.debugAddress}`,
+      stateDir,
+      tokenFile: join(layout.controlPlaneDir, "admin-token"),
+    };
   return {
-    url: opts.controlplane ?? process.env.AMBIT_CONTROLPLANE ?? `http://127.0.0.1:${PORTS.debug}`,
-    stateDir: opts.stateDir ?? defaultStateDir(),
+    url: explicit ?? `http://127.0.0.1:${PORTS.debug}`,
+    stateDir,
+    tokenFile: join(stateDir, "admin-token"),
   };
 }
 
 function token(t: AdminTarget): string {
   if (process.env.AMBIT_ADMIN_TOKEN) return process.env.AMBIT_ADMIN_TOKEN;
-  const file = join(t.stateDir, "admin-token");
+  const file = t.tokenFile;
   try {
     return readFileSync(file, "utf8").trim();
   } catch {

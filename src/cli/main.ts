@@ -5,6 +5,12 @@ import { registerValidate } from "./commands/validate.js";
 import { registerAnalyze } from "./commands/analyze.js";
 import { registerConfigCommands } from "./commands/config.js";
 import { registerControlPlane } from "./commands/controlplane.js";
+import { registerUp } from "./commands/up.js";
+import { registerExec } from "./commands/exec.js";
+import { registerLabel } from "./commands/label.js";
+import { registerZtunnel } from "./commands/ztunnel.js";
+import { registerZtunnelConfig } from "./commands/ztunnel-config.js";
+import { registerDescribe } from "./commands/describe.js";
 import { VERSION } from "../common/version.js";
 
 export function buildProgram(): Command {
@@ -24,6 +30,12 @@ export function buildProgram(): Command {
   registerAnalyze(program);
   registerConfigCommands(program);
   registerControlPlane(program);
+  registerUp(program);
+  registerExec(program);
+  registerLabel(program);
+  registerZtunnel(program);
+  registerZtunnelConfig(program);
+  registerDescribe(program);
   return program;
 }
 

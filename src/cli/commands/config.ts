@@ -23,7 +23,7 @@ interface ChangeResult {
   record?: { created: string[]; updated: string[]; deleted: string[]; unchanged: string[] };
 }
 
-function readInputs(paths: string[], recursive: boolean): { name: string; text: string }[] {
+export function readInputs(paths: string[], recursive: boolean): { name: string; text: string }[] {
   return expandPaths(paths, recursive).map((p) => ({
     name: p === "-" ? "<stdin>" : p,
     text: readFileSync(p === "-" ? 0 : p, "utf8"),

@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "ambit_native",
+      "sources": ["src/original_dst.c"],
+      "defines": ["NAPI_VERSION=8"],
+      "cflags": ["-Wall", "-Wextra", "-O2"]
+    }
+  ]
+}

@@ -1,0 +1,116 @@
+/**
+ * The native addon (native/, built by `npm run build:native`): SO_ORIGINAL_DST, the destination a
+ * redirected connection had before the node agent's REDIRECT rule rewrote it to the node proxy's
+ * listener. Istio's ztunnel reads the same socket option on its outbound (15001) and inbound
+ * plaintext (15006) listeners.
+ *
+ * The addon is loaded lazily, on first use, so importing this module never fails on a machine
+ * where it is not built; the first call then throws NATIVE_ADDON_MISSING with the fix.
+ */
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import type { Socket } from "node:net";
+import { fileURLToPath } from "node:url";
+import { AmbitError } from "../common/errors.js";
+
+export interface OriginalDst {
+  address: string;
+  port: number;
+  family: 4 | 6;
+}
+
+interface NativeAddon {
+  originalDst(fd: number): OriginalDst;
+}
+
+/** native/build/Release/ambit_native.node, from src/node/ or dist/node/ alike (two levels up). */
+export const NATIVE_ADDON_PATH = fileURLToPath(
+  new URL("../../native/build/Release/ambit_native.node", import.meta.url),
+);
+
+let addon: NativeAddon | undefined;
+
+function isAddon(m: unknown): m is NativeAddon {
+  return (
+    typeof m === "object" && m !== null && typeof (m as { originalDst?: unknown }).originalDst === "function"
+  );
+}
+
+/** Loads the addon once; throws NATIVE_ADDON_MISSING when it is not built or cannot load. */
+export function loadNativeAddon(): NativeAddon {
+  if (addon) return addon;
+  const hint =
+    "run `npm run build:native` (needs g++, make and python3: apt-get install -y g++ make python3)";
+  if (!existsSync(NATIVE_ADDON_PATH)) {
+    throw new AmbitError(
+      "NATIVE_ADDON_MISSING",
+      `the native addon is not built (${NATIVE_ADDON_PATH})`,
+      hint,
+    );
+  }
+  let m: unknown;
+  try {
+    m = createRequire(import.meta.url)(NATIVE_ADDON_PATH);
+  } catch (e) {
+    throw new AmbitError(
+      "NATIVE_ADDON_MISSING",
+      `the native addon failed to load: ${(e as Error).message}`,
+      `${hint}; a rebuild is needed after a Node upgrade`,
+      { cause: e },
+    );
+  }
+  if (!isAddon(m)) {
+    throw new AmbitError("NATIVE_ADDON_MISSING", `${NATIVE_ADDON_PATH} does not export originalDst`, hint);
+  }
+  addon = m;
+  return addon;
+}
+
+/** True when the addon is built and loads (for `ambit status`-style checks; never throws). */
+export function nativeAddonAvailable(): boolean {
+  try {
+    loadNativeAddon();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The file descriptor behind a net.Socket. Node keeps it on the internal TCP handle; there is no
+ * public accessor, so this reads exactly that one field and checks its type.
+ */
+export function socketFd(socket: Socket): number | undefined {
+  const handle = (socket as unknown as { _handle?: { fd?: unknown } | null })._handle;
+  const fd = handle?.fd;
+  return typeof fd === "number" && Number.isInteger(fd) && fd >= 0 ? fd : undefined;
+}
+
+/**
+ * The destination the client dialled, for a connection accepted on a listener that iptables
+ * REDIRECTs to. Throws AmbitError: NATIVE_ADDON_MISSING (not built), ORIGINAL_DST_UNAVAILABLE (the
+ * socket has no descriptor: closed, or not a TCP socket), ORIGINAL_DST_FAILED (the kernel has no
+ * NAT record for it — typically the connection was not redirected; `errno` code in the message).
+ */
+export function originalDestination(socket: Socket): OriginalDst {
+  const native = loadNativeAddon();
+  const fd = socketFd(socket);
+  if (fd === undefined) {
+    throw new AmbitError(
+      "ORIGINAL_DST_UNAVAILABLE",
+      "the connection has no file descriptor (already closed?)",
+      "read the original destination as soon as the connection is accepted",
+    );
+  }
+  try {
+    return native.originalDst(fd);
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    throw new AmbitError(
+      "ORIGINAL_DST_FAILED",
+      `cannot read the original destination of ${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}: ${(e as Error).message}${typeof code === "string" ? ` (${code})` : ""}`,
+      "only connections redirected by the node agent's iptables rules have one (see docs/node-agent.md)",
+      { cause: e },
+    );
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * The inbound side of the node proxy:
+ *  - 15008 HBONE: the TLS + HTTP/2 work is the HboneServer's; here is what it asks for — the
+ *    certificate to present for a dialled pod IP, and the decision on each CONNECT
+ *    (planInboundHbone: local destinations only, never an open proxy; then L4 authorization).
+ *  - 15006 plaintext: a connection to an enrolled pod that did not come through a tunnel.
+ *    PeerAuthentication STRICT refuses it; PERMISSIVE lets it through to L4 authorization.
+ */
+import type { Socket } from "node:net";
+import { errorText } from "../common/errors.js";
+import type { ProxyContext } from "./context.js";
+import { dial } from "./dial.js";
+import { forwardedFor } from "./headers.js";
+import type { HboneInboundRequest, HboneInboundResult } from "./hbone/server.js";
+import { normalizeIp } from "./ip.js";
+import { observe } from "./observe.js";
+import { planInboundHbone, planInboundPlaintext } from "./plan-inbound.js";
+import { relay } from "./relay.js";
+import type { WorkloadCert } from "./certs.js";
+
+/** The certificate the HBONE server presents to a client that dialled `localIp`:15008. */
+export async function certificateFor(ctx: ProxyContext, localIp: string): Promise<WorkloadCert | undefined> {
+  const w = ctx.state.workloadByIp(normalizeIp(localIp));
+  if (!w || w.node !== ctx.node || w.tunnelProtocol !== "HBONE") return undefined;
+  return ctx.certs.get(w.identity);
+}
+
+export async function handleHboneConnect(
+  ctx: ProxyContext,
+  req: HboneInboundRequest,
+): Promise<HboneInboundResult> {
+  const peerAddress = normalizeIp(req.peerAddress);
+  const claimed = forwardedFor(req.headers.forwarded);
+  const plan = planInboundHbone(ctx.state, {
+    node: ctx.node,
+    authority: req.authority,
+    peerIdentity: req.peerIdentity,
+    outerDestinationIp: normalizeIp(req.localIp),
+    ...(claimed ? { claimedSourceIp: claimed } : {}),
+    peerAddress,
+  });
+  if (plan.kind === "reject") {
+    observe(ctx, {
+      direction: "inbound",
+      mode: "hbone",
+      sourceAddr: peerAddress,
+      destinationAddr: req.authority,
+      sourceIdentity: req.peerIdentity,
+      ...(plan.source ? { source: plan.source } : {}),
+      ...(plan.destination ? { destination: plan.destination } : {}),
+      security: "mutual_tls",
+    }).refused(plan.reason, plan.decision?.decidedBy?.policy);
+    return { ok: false, status: plan.status, reason: plan.reason };
+  }
+  const o = observe(ctx, {
+    direction: "inbound",
+    mode: "hbone",
+    sourceAddr: plan.sourceIp,
+    destinationAddr: `${plan.target.ip}:${plan.target.port}`,
+    ...(plan.source ? { source: plan.source } : {}),
+    destination: plan.destination,
+    sourceIdentity: req.peerIdentity,
+    destinationIdentity: plan.destination.identity,
+    security: "mutual_tls",
+    ...(plan.decision.decidedBy ? { policy: plan.decision.decidedBy.policy } : {}),
+  });
+  try {
+    const upstream = await dial(ctx.connect, plan.target.ip, plan.target.port, ctx.connectTimeoutMs);
+    return {
+      ok: true,
+      upstream,
+      onDone: (s) =>
+        o.done({
+          fromDownstream: s.bytesFromClient,
+          fromUpstream: s.bytesToClient,
+          durationMs: s.durationMs,
+          ...(s.error ? { error: s.error } : {}),
+        }),
+    };
+  } catch (e) {
+    o.failed(errorText(e));
+    return { ok: false, status: 503, reason: errorText(e) };
+  }
+}
+
+export async function handlePlaintextInbound(ctx: ProxyContext, socket: Socket): Promise<void> {
+  socket.on("error", () => undefined);
+  const sourceIp = normalizeIp(socket.remoteAddress ?? "");
+  let dst;
+  try {
+    dst = ctx.originalDestination(socket);
+  } catch (e) {
+    ctx.log.warn({ src: sourceIp, err: errorText(e) }, "inbound connection without an original destination");
+    socket.destroy();
+    return;
+  }
+  const plan = planInboundPlaintext(ctx.state, {
+    node: ctx.node,
+    sourceIp,
+    destinationIp: normalizeIp(dst.address),
+    destinationPort: dst.port,
+  });
+  const base = {
+    direction: "inbound" as const,
+    mode: "plaintext" as const,
+    sourceAddr: `${sourceIp}:${socket.remotePort ?? 0}`,
+    destinationAddr: `${dst.address}:${dst.port}`,
+    security: "none" as const,
+  };
+  if (plan.kind === "reject") {
+    observe(ctx, {
+      ...base,
+      ...(plan.source ? { source: plan.source } : {}),
+      ...(plan.destination ? { destination: plan.destination } : {}),
+    }).refused(plan.reason, plan.decision?.decidedBy?.policy);
+    socket.resetAndDestroy();
+    return;
+  }
+  const o = observe(ctx, {
+    ...base,
+    ...(plan.source ? { source: plan.source } : {}),
+    destination: plan.destination,
+    destinationIdentity: plan.destination.identity,
+    ...(plan.decision.decidedBy ? { policy: plan.decision.decidedBy.policy } : {}),
+  });
+  let upstream: Socket;
+  try {
+    upstream = await dial(ctx.connect, plan.target.ip, plan.target.port, ctx.connectTimeoutMs);
+  } catch (e) {
+    o.failed(errorText(e));
+    socket.resetAndDestroy();
+    return;
+  }
+  o.done(await relay(socket, upstream, o.progress));
+}

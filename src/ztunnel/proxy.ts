@@ -1,0 +1,259 @@
+/**
+ * One node proxy ("ztunnel"): an xDS client filling the state store, a certificate manager for
+ * the workloads on its node, and the listeners — 15001 outbound, 15006 inbound plaintext,
+ * 15008 HBONE, 15053 DNS, 15020 metrics, 15021 readiness, 15000 admin (localhost) — that carry
+ * out the pure plans. Embeddable (tests) and run by `ambit ztunnel`.
+ */
+import { createServer, type Server, type Socket } from "node:net";
+import * as grpc from "@grpc/grpc-js";
+import { errorText } from "../common/errors.js";
+import { createLogger, type Logger } from "../common/log.js";
+import { PORTS } from "../common/paths.js";
+import {
+  ADDRESS_TYPE_URL,
+  AUTHORIZATION_TYPE_URL,
+  CONFIG_TYPE_URL,
+  XdsClient,
+  decodeAddress,
+  decodeAuthorization,
+  decodeConfig,
+} from "../xds/index.js";
+import { AccessLog, TcpMetrics, startTelemetryServer } from "../telemetry/index.js";
+import { DnsServer } from "./dns/index.js";
+import { startAdminServer, type AdminServer } from "./admin.js";
+import { caSigner, WorkloadCertManager } from "./certs.js";
+import { ConnectionTable } from "./connections.js";
+import type { OriginalDestination, ProxyContext } from "./context.js";
+import { tcpConnect } from "./dial.js";
+import { HbonePool } from "./hbone/client.js";
+import { HboneServer } from "./hbone/server.js";
+import { certificateFor, handleHboneConnect, handlePlaintextInbound } from "./inbound.js";
+import { normalizeIp } from "./ip.js";
+import { handleOutbound } from "./outbound.js";
+import { ProxyState } from "./state.js";
+
+export interface ZtunnelOptions {
+  node: string;
+  /** Control plane gRPC (xDS + CA): "host:port" or "unix:/path". */
+  controlPlane: string;
+  /** PEM roots that sign the control plane's serving certificate. */
+  controlPlaneRoots: string;
+  /** Name to verify in the control plane's certificate (default "istiod.istio-system.svc"). */
+  controlPlaneName?: string;
+  /** The node token; read on every (re)connect. */
+  token: () => string;
+  trustDomain?: string;
+  rootNamespace?: string;
+  domainSuffix?: string;
+  /** Data-path listeners bind here (default 0.0.0.0); admin always on 127.0.0.1. */
+  host?: string;
+  ports?: Partial<typeof PORTS>;
+  /** Also serve the admin API on this Unix socket (local mode: reachable from the host). */
+  adminSocket?: string;
+  originalDestination: (socket: Socket) => OriginalDestination;
+  connect?: (host: string, port: number) => Socket;
+  log?: Logger;
+}
+
+export interface Ztunnel {
+  state: ProxyState;
+  ports: {
+    outbound: number;
+    inbound: number;
+    hbone: number;
+    dns: number;
+    metrics: number;
+    ready: number;
+    admin: number;
+  };
+  ready(): boolean;
+  /** Resolves once the first full config has arrived from the control plane. */
+  synced(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startZtunnel(opts: ZtunnelOptions): Promise<Ztunnel> {
+  const log = opts.log ?? createLogger("ztunnel");
+  const ports = { ...PORTS, ...opts.ports };
+  const host = opts.host ?? "0.0.0.0";
+  const trustDomain = opts.trustDomain ?? "cluster.local";
+  const credentials = grpc.credentials.createSsl(Buffer.from(opts.controlPlaneRoots));
+  const channelOptions: grpc.ChannelOptions = {
+    "grpc.ssl_target_name_override": opts.controlPlaneName ?? "istiod.istio-system.svc",
+    "grpc.default_authority": opts.controlPlaneName ?? "istiod.istio-system.svc",
+  };
+
+  const state = new ProxyState({ rootNamespace: opts.rootNamespace ?? "istio-system" });
+  const xds = new XdsClient({
+    address: opts.controlPlane,
+    credentials,
+    channelOptions,
+    node: { id: opts.node, metadata: { NODE_NAME: opts.node, ROLE: "ztunnel" } },
+    token: opts.token,
+    log: log.child({ part: "xds" }),
+  });
+  const subs = {
+    addresses: xds.subscribe(ADDRESS_TYPE_URL, { decode: decodeAddress }),
+    authorizations: xds.subscribe(AUTHORIZATION_TYPE_URL, { decode: decodeAuthorization }),
+    config: xds.subscribe(CONFIG_TYPE_URL, { decode: decodeConfig }),
+  };
+  state.attach(subs);
+  xds.start();
+
+  const certs = new WorkloadCertManager({
+    sign: caSigner({
+      address: opts.controlPlane,
+      credentials,
+      channelOptions,
+      token: opts.token,
+      node: opts.node,
+    }),
+    trustBundle: () => trustRoots(opts.controlPlaneRoots),
+    log: log.child({ part: "certs" }),
+  });
+  const pool = new HbonePool({
+    certFor: (id) => certs.get(id),
+    trustBundle: () => trustRoots(opts.controlPlaneRoots),
+    log: log.child({ part: "hbone-client" }),
+  });
+  const metrics = new TcpMetrics();
+  const ctx: ProxyContext = {
+    node: opts.node,
+    state,
+    certs,
+    pool,
+    metrics,
+    accessLog: new AccessLog(log.child({ part: "access" })),
+    connections: new ConnectionTable(),
+    log,
+    hbonePort: ports.hbone,
+    originalDestination: opts.originalDestination,
+    connect: opts.connect ?? tcpConnect,
+    connectTimeoutMs: 5_000,
+  };
+  const hbone = new HboneServer({
+    trustDomain: () => trustDomain,
+    trustBundle: () => trustRoots(opts.controlPlaneRoots),
+    certificateFor: (ip) => certificateFor(ctx, ip),
+    onConnect: (req) => handleHboneConnect(ctx, req),
+    log: log.child({ part: "hbone-server" }),
+  });
+
+  const servers: Server[] = [];
+  const listen = async (port: number, handler: (s: Socket) => void, what: string): Promise<number> => {
+    const server = createServer({ allowHalfOpen: true, noDelay: true }, (s) => {
+      try {
+        handler(s);
+      } catch (e) {
+        log.error({ err: errorText(e), listener: what }, "connection handler failed");
+        s.destroy();
+      }
+    });
+    servers.push(server);
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => resolve());
+    });
+    const addr = server.address();
+    return typeof addr === "object" && addr ? addr.port : port;
+  };
+  const outboundPort = await listen(ports.ztunnelOutbound, (s) => void handleOutbound(ctx, s), "outbound");
+  const inboundPort = await listen(
+    ports.ztunnelInbound,
+    (s) => void handlePlaintextInbound(ctx, s),
+    "inbound",
+  );
+  const hbonePort = await listen(
+    ports.hbone,
+    (s) => {
+      let localIp = normalizeIp(s.localAddress ?? "");
+      try {
+        localIp = normalizeIp(opts.originalDestination(s).address);
+      } catch {
+        // Not redirected (a client that dialled the node's own address): keep the local address.
+      }
+      hbone.accept(s, { localIp });
+    },
+    "hbone",
+  );
+
+  const dns = new DnsServer({
+    table: {
+      domainSuffix: opts.domainSuffix ?? "cluster.local",
+      services: () => state.services(),
+    },
+    host,
+    port: ports.dns,
+    log: log.child({ part: "dns" }),
+  });
+  const dnsPorts = await dns.start();
+
+  let synced = false;
+  const syncedPromise = Promise.all([
+    subs.addresses.synced(),
+    subs.authorizations.synced(),
+    subs.config.synced(),
+  ]).then(() => {
+    synced = true;
+    log.info({ node: opts.node, workloads: state.workloads().length }, "configuration received");
+  });
+  const telemetry = await startTelemetryServer({
+    host,
+    port: ports.metrics,
+    readyPort: ports.ready,
+    registry: metrics.registry,
+    ready: () => synced,
+  });
+  const admin: AdminServer = await startAdminServer({
+    port: ports.admin,
+    ...(opts.adminSocket ? { socketPath: opts.adminSocket } : {}),
+    dump: () => ({
+      node: opts.node,
+      synced,
+      workloads: state.workloads(),
+      services: state.services(),
+      policies: state.authorizations(),
+      certificates: certs.list(),
+      connections: ctx.connections.list(),
+      pools: pool.stats(),
+    }),
+    metrics: () => metrics.registry.metrics(),
+    ready: () => synced,
+  });
+  log.info(
+    {
+      node: opts.node,
+      outbound: outboundPort,
+      inbound: inboundPort,
+      hbone: hbonePort,
+      dns: dnsPorts.udpPort,
+    },
+    "ztunnel listening",
+  );
+
+  return {
+    state,
+    ports: {
+      outbound: outboundPort,
+      inbound: inboundPort,
+      hbone: hbonePort,
+      dns: dnsPorts.udpPort,
+      metrics: telemetry.port,
+      ready: telemetry.readyPort,
+      admin: admin.port,
+    },
+    ready: () => synced,
+    synced: () => syncedPromise,
+    close: async () => {
+      for (const s of servers) s.close();
+      await Promise.allSettled([dns.close(), telemetry.close(), admin.close(), hbone.close(), pool.close()]);
+      certs.close();
+      xds.close();
+    },
+  };
+}
+
+/** The PEM blocks of a bundle, one per root. */
+function trustRoots(pem: string): string[] {
+  return pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+}

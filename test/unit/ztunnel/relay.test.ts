@@ -1,0 +1,77 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createServer, Socket, type AddressInfo } from "node:net";
+import { relay } from "../../../src/ztunnel/relay.js";
+
+/** client -> [proxy: relay] -> echo-after-FIN server, all on 127.0.0.1. */
+test("relay copies both ways, passes a half-close through and counts bytes", async () => {
+  // The server answers only after the client has finished sending (FIN), like many RPC-ish peers.
+  const server = createServer({ allowHalfOpen: true }, (s) => {
+    let n = 0;
+    s.on("data", (c: Buffer) => (n += c.length));
+    s.on("end", () => s.end(`got ${n}`));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const results: Promise<unknown>[] = [];
+  const proxy = createServer({ allowHalfOpen: true }, (down) => {
+    const up = new Socket({ allowHalfOpen: true }).connect(
+      (server.address() as AddressInfo).port,
+      "127.0.0.1",
+    );
+    results.push(relay(down, up));
+  });
+  await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+  try {
+    const payload = Buffer.alloc(3 * 1024 * 1024, 7);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const c = new Socket({ allowHalfOpen: true }).connect(
+        (proxy.address() as AddressInfo).port,
+        "127.0.0.1",
+      );
+      let text = "";
+      c.on("data", (d: Buffer) => (text += d.toString()));
+      c.on("end", () => resolve(text));
+      c.on("error", reject);
+      c.end(payload);
+    });
+    assert.equal(answer, `got ${payload.length}`);
+    const [r] = (await Promise.all(results)) as Array<{
+      fromDownstream: number;
+      fromUpstream: number;
+      error?: string;
+    }>;
+    assert.equal(r!.fromDownstream, payload.length);
+    assert.equal(r!.fromUpstream, answer.length);
+    assert.equal(r!.error, undefined);
+  } finally {
+    proxy.close();
+    server.close();
+  }
+});
+
+test("a reset upstream ends the relay and the client sees the connection close", async () => {
+  const server = createServer((s) => s.resetAndDestroy());
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  let done: Promise<{ error?: string }> | undefined;
+  const proxy = createServer({ allowHalfOpen: true }, (down) => {
+    const up = new Socket({ allowHalfOpen: true }).connect(
+      (server.address() as AddressInfo).port,
+      "127.0.0.1",
+    );
+    done = relay(down, up);
+  });
+  await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+  try {
+    await new Promise<void>((resolve) => {
+      const c = new Socket().connect((proxy.address() as AddressInfo).port, "127.0.0.1");
+      c.on("error", () => undefined);
+      c.on("close", () => resolve());
+      c.write("hello");
+    });
+    const r = await done!;
+    assert.ok(r.error, "the upstream reset is reported");
+  } finally {
+    proxy.close();
+    server.close();
+  }
+});

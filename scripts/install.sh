@@ -9,7 +9,7 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 # System packages the mesh and its tests use. apt-get update runs once, only when something is missing.
-PKGS=(openssl iproute2 iptables curl ca-certificates)
+PKGS=(openssl iproute2 iptables curl ca-certificates tcpdump)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -31,3 +31,12 @@ echo "==> building"
 # the distribution ships them, so the build needs no download.
 if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node_api.h ]; then export npm_config_nodedir=/usr; fi
 npm run --silent build
+
+# The `ambit` command on PATH (a link to this checkout), unless only the dependencies were asked for.
+if [ "${1:-}" != "--deps-only" ]; then
+  target="/usr/local/bin/ambit"
+  if [ -w "$(dirname "$target")" ] || [ -n "$SUDO" ]; then
+    $SUDO ln -sf "$PWD/bin/ambit.js" "$target"
+    echo "==> ambit is on PATH ($target -> $PWD/bin/ambit.js)"
+  fi
+fi

@@ -17,6 +17,27 @@ import { observe } from "./observe.js";
 import { planInboundHbone, planInboundPlaintext } from "./plan-inbound.js";
 import { relay } from "./relay.js";
 import type { WorkloadCert } from "./certs.js";
+import type { Service, Workload } from "../model/workload.js";
+
+/**
+ * The Service a connection to `w`'s `port` most likely came through, for destination_service
+ * labels on the destination side (the tunnel does not carry it): the one Service that has the
+ * workload as endpoint and forwards to that port, if there is exactly one.
+ */
+function serviceFor(ctx: ProxyContext, w: Workload, port: number): Service | undefined {
+  const hits: Service[] = [];
+  for (const [key, mappings] of Object.entries(w.services)) {
+    if (!mappings.some((m) => (m.targetPort || m.servicePort) === port)) continue;
+    const s = ctx.state.serviceByKey(key);
+    if (s) hits.push(s);
+  }
+  return hits.length === 1 ? hits[0] : undefined;
+}
+
+function withService(ctx: ProxyContext, w: Workload, port: number): { service?: Service } {
+  const service = serviceFor(ctx, w, port);
+  return service ? { service } : {};
+}
 
 /** The certificate the HBONE server presents to a client that dialled `localIp`:15008. */
 export async function certificateFor(ctx: ProxyContext, localIp: string): Promise<WorkloadCert | undefined> {
@@ -59,6 +80,7 @@ export async function handleHboneConnect(
     destinationAddr: `${plan.target.ip}:${plan.target.port}`,
     ...(plan.source ? { source: plan.source } : {}),
     destination: plan.destination,
+    ...withService(ctx, plan.destination, plan.target.port),
     sourceIdentity: req.peerIdentity,
     destinationIdentity: plan.destination.identity,
     security: "mutual_tls",
@@ -120,6 +142,7 @@ export async function handlePlaintextInbound(ctx: ProxyContext, socket: Socket):
     ...base,
     ...(plan.source ? { source: plan.source } : {}),
     destination: plan.destination,
+    ...withService(ctx, plan.destination, plan.target.port),
     destinationIdentity: plan.destination.identity,
     ...(plan.decision.decidedBy ? { policy: plan.decision.decidedBy.policy } : {}),
   });

@@ -10,6 +10,29 @@ import "../../api/kinds/all.js";
 import { AmbitError } from "../../common/errors.js";
 import { adminRequest, adminTarget } from "../admin-client.js";
 import { fail, printFindings, table } from "../output.js";
+import { defaultStateDir } from "../../common/paths.js";
+import { localLayout } from "../../local/layout.js";
+import { isAlive, readRecord, readStatus, type StatusRecord } from "../../local/record.js";
+import { podColumns, serviceColumns } from "./get-columns.js";
+
+/** "<ns>/<name>" -> VIPs the registry gave each Service (local and hosts modes allocate them). */
+async function serviceVips(cmd: Command): Promise<Map<string, string[]>> {
+  const res = await adminRequest<{
+    services: Array<{ namespace: string; name: string; source: string; addresses: string[] }>;
+  }>(adminTarget(cmd.optsWithGlobals<GlobalOpts>()), "GET", "/debug/registryz");
+  return new Map(
+    res.body.services
+      .filter((s) => s.source === "Service")
+      .map((s) => [`${s.namespace}/${s.name}`, s.addresses]),
+  );
+}
+
+/** Pod status from the running local cluster, if there is one. */
+function liveStatus(stateDir: string | undefined): StatusRecord | undefined {
+  const layout = localLayout(stateDir ?? defaultStateDir());
+  const rec = readRecord(layout.record);
+  return rec && isAlive(rec.pid) ? readStatus(layout.status) : undefined;
+}
 
 interface GlobalOpts {
   controlplane?: string;
@@ -94,7 +117,7 @@ export function registerConfigCommands(program: Command): void {
     .argument("[name]", "only this object")
     .option("-n, --namespace <ns>", "namespace", "default")
     .option("-A, --all-namespaces", "all namespaces", false)
-    .option("-o, --output <format>", "table, yaml or json", "table")
+    .option("-o, --output <format>", "table, wide, yaml or json", "table")
     .action(
       async (
         kindArg: string,
@@ -127,7 +150,15 @@ export function registerConfigCommands(program: Command): void {
           else if (opts.output === "yaml") process.stdout.write(items.map((i) => stringify(i)).join("---\n"));
           else if (items.length === 0)
             process.stderr.write(`No ${kind.kind} objects found${ns ? ` in namespace ${ns}` : ""}.\n`);
-          else {
+          else if (kind.kind === "Pod" || kind.kind === "Service") {
+            const globals = cmd.optsWithGlobals<GlobalOpts>();
+            const withNs = opts.allNamespaces;
+            const cols =
+              kind.kind === "Pod"
+                ? podColumns(items, liveStatus(globals.stateDir), opts.output === "wide", withNs)
+                : serviceColumns(items, withNs, await serviceVips(cmd));
+            process.stdout.write(`${table(cols.head, cols.rows)}\n`);
+          } else {
             const rows = items.map((i) => [
               ...(opts.allNamespaces ? [i.metadata.namespace ?? ""] : []),
               i.metadata.name,

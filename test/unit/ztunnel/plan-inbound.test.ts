@@ -480,3 +480,51 @@ describe("planInboundPlaintext", () => {
     assert.equal(dual.tunnelProtocol, "HBONE");
   });
 });
+
+describe("planInboundPlaintext through a Service VIP (the node agent redirects it here)", () => {
+  it("picks the enrolled endpoint on this node and maps the service port to its target port", () => {
+    // httpbin 10.96.0.20:80: on node-b, httpbin-2 (80 -> 8081) is the healthy enrolled endpoint.
+    const plan = planInboundPlaintext(topology(), {
+      node: "node-b",
+      sourceIp: "10.0.0.11",
+      destinationIp: "10.96.0.20",
+      destinationPort: 80,
+    });
+    assert.equal(plan.kind, "deliver");
+    if (plan.kind !== "deliver") return;
+    assert.equal(plan.destination.name, "httpbin-2");
+    assert.deepEqual(plan.target, { ip: "10.0.1.20", port: 8081 });
+  });
+
+  it("STRICT still refuses it: the VIP is no way around mTLS", () => {
+    const strict: Resource = {
+      apiVersion: "security.istio.io/v1",
+      kind: "PeerAuthentication",
+      metadata: { name: "default", namespace: "istio-system" },
+      spec: { mtls: { mode: "STRICT" } },
+    };
+    const plan = planInboundPlaintext(topology({ config: [strict] }), {
+      node: "node-b",
+      sourceIp: "10.0.0.11",
+      destinationIp: "10.96.0.20",
+      destinationPort: 80,
+    });
+    assert.equal(plan.kind, "reject");
+    if (plan.kind === "reject") assert.equal(plan.code, "MTLS_REQUIRED");
+  });
+
+  it("a VIP with no enrolled endpoint on this node, or a port the service lacks, is refused", () => {
+    for (const [ip, port] of [
+      ["10.96.0.30", 5432], // db: its endpoint is not enrolled
+      ["10.96.0.20", 9999], // no such service port
+    ] as const) {
+      const plan = planInboundPlaintext(topology(), {
+        node: "node-b",
+        sourceIp: "10.0.0.11",
+        destinationIp: ip,
+        destinationPort: port,
+      });
+      assert.equal(plan.kind, "reject", `${ip}:${port}`);
+    }
+  });
+});

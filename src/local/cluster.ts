@@ -150,7 +150,7 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
       ztunnels.start({
         node: n.name,
         netns: n.netns,
-        trustDomain: "cluster.local",
+        trustDomain: cp.ca.trustDomain,
         rootNamespace: "istio-system",
       });
     }

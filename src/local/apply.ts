@@ -3,6 +3,21 @@ import { parseText } from "../api/load.js";
 import { formatFinding, type Finding } from "../api/findings.js";
 import type { SourceDocument } from "../api/load.js";
 import type { ConfigStore } from "../controlplane/store/store.js";
+import { validateAll } from "../api/validate.js";
+import "../api/kinds/all.js";
+
+/** Validation errors of the inputs, formatted; empty when they can be applied. Pure. */
+export function inputErrors(files: ReadonlyArray<{ name: string; text: string }>): string[] {
+  const docs: SourceDocument[] = [];
+  const findings: Finding[] = [];
+  for (const f of files) {
+    const r = parseText(f.text, f.name);
+    docs.push(...r.documents);
+    findings.push(...r.findings);
+  }
+  findings.push(...validateAll(docs).findings);
+  return findings.filter((f) => f.severity === "error").map(formatFinding);
+}
 
 export function applyTexts(
   store: ConfigStore,

@@ -28,7 +28,7 @@ import { localLayout, type LocalLayout } from "./layout.js";
 import { writeJson, type ClusterRecord, type StatusRecord } from "./record.js";
 import { desiredPods, type DesiredPod } from "./desired.js";
 import { ZtunnelSupervisor } from "./ztunnels.js";
-import { applyTexts, BOOTSTRAP_NAMESPACES } from "./apply.js";
+import { applyTexts, BOOTSTRAP_NAMESPACES, inputErrors } from "./apply.js";
 
 export interface LocalClusterOptions {
   stateDir: string;
@@ -69,6 +69,14 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
   const count = opts.nodes ?? 2;
   if (!Number.isInteger(count) || count < 1 || count > 16)
     throw new AmbitError("BAD_FLAG", `--nodes ${count}: expected 1 to 16`, "e.g. ambit up --nodes 3");
+  // Bad input is refused before anything is created.
+  const bad = inputErrors(opts.inputs ?? []);
+  if (bad.length > 0)
+    throw new AmbitError(
+      "LOCAL_INPUT_INVALID",
+      `the configuration was rejected; nothing was started:\n${bad.join("\n")}`,
+      "fix the files (`ambit validate -f ...` shows every problem) and run `ambit up` again",
+    );
   const layout = localLayout(opts.stateDir);
   mkdirSync(layout.dir, { recursive: true, mode: 0o700 });
   const prefix = `amb${randomBytes(3).toString("hex")}`;

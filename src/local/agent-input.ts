@@ -6,6 +6,7 @@
  * ztunnel sees the VIP and picks the endpoint itself.
  */
 import { serviceKey, type Service, type Workload } from "../model/workload.js";
+import type { NodeRulesInput, NodeRulesService } from "../node/index.js";
 
 export interface LocalPodPlacement {
   namespace: string;
@@ -15,22 +16,7 @@ export interface LocalPodPlacement {
   hostVeth: string;
 }
 
-export interface NodeRulesPod {
-  ip: string;
-  hostVeth: string;
-  enrolled: boolean;
-}
-
-export interface NodeRulesService {
-  vip: string;
-  port: number;
-  endpoints: Array<{ ip: string; port: number }>;
-}
-
-export interface NodeAgentInput {
-  pods: NodeRulesPod[];
-  services: NodeRulesService[];
-}
+export type NodeAgentInput = Pick<NodeRulesInput, "pods" | "services">;
 
 /** The workload port a service port lands on for one endpoint (0 in a mapping = same port). */
 export function targetPortFor(service: Service, servicePort: number, w: Workload): number | undefined {

@@ -8,21 +8,14 @@ import "../api/kinds/all.js";
 
 /** Validation errors of the inputs, formatted; empty when they can be applied. Pure. */
 export function inputErrors(files: ReadonlyArray<{ name: string; text: string }>): string[] {
-  const docs: SourceDocument[] = [];
-  const findings: Finding[] = [];
-  for (const f of files) {
-    const r = parseText(f.text, f.name);
-    docs.push(...r.documents);
-    findings.push(...r.findings);
-  }
-  findings.push(...validateAll(docs).findings);
-  return findings.filter((f) => f.severity === "error").map(formatFinding);
+  const { docs, syntax } = parseAll(files);
+  return [...syntax, ...validateAll(docs).findings].filter((f) => f.severity === "error").map(formatFinding);
 }
 
-export function applyTexts(
-  store: ConfigStore,
-  files: ReadonlyArray<{ name: string; text: string }>,
-): { ok: boolean; messages: string[] } {
+function parseAll(files: ReadonlyArray<{ name: string; text: string }>): {
+  docs: SourceDocument[];
+  syntax: Finding[];
+} {
   const docs: SourceDocument[] = [];
   const syntax: Finding[] = [];
   for (const f of files) {
@@ -30,6 +23,14 @@ export function applyTexts(
     docs.push(...r.documents);
     syntax.push(...r.findings);
   }
+  return { docs, syntax };
+}
+
+export function applyTexts(
+  store: ConfigStore,
+  files: ReadonlyArray<{ name: string; text: string }>,
+): { ok: boolean; messages: string[] } {
+  const { docs, syntax } = parseAll(files);
   const result = store.apply(docs, { kind: "api" }, syntax);
   return {
     ok: result.ok,

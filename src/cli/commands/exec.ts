@@ -6,6 +6,7 @@ import { defaultStateDir } from "../../common/paths.js";
 import { localLayout } from "../../local/layout.js";
 import { readStatus, requireRecord, type ClusterRecord } from "../../local/record.js";
 import { fail, table } from "../output.js";
+import { defaultWrap } from "../../local/pods/index.js";
 
 interface GlobalOpts {
   stateDir?: string;

@@ -61,23 +61,9 @@ export function registerExec(program: Command): void {
         const key = resolvePod(rec, ready, f.namespace, pod);
         const { netns } = rec.pods[key]!;
         const hostname = key.split("/")[1]!;
-        const child = spawn(
-          "ip",
-          [
-            "netns",
-            "exec",
-            netns,
-            "unshare",
-            "--uts",
-            "--",
-            "sh",
-            "-c",
-            'hostname "$0" && exec "$@"',
-            hostname,
-            ...command,
-          ],
-          { stdio: "inherit" },
-        );
+        // The same way into the pod as its own processes: its netns, resolv.conf and hostname.
+        const [bin, ...args] = defaultWrap(netns, hostname, command);
+        const child = spawn(bin!, args, { stdio: "inherit" });
         child.once("error", (e) => fail(e));
         child.once("exit", (code, signal) => process.exit(code ?? (signal ? 128 + 15 : 1)));
       } catch (e) {

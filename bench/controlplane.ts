@@ -3,26 +3,23 @@
  * real TLS gRPC. Measures the initial push, single-change-to-ACK latency, control plane RSS and
  * CA throughput. The control plane runs in a child process so its RSS is its own.
  */
-import { fork, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { fork, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { createCaClient, generateKeyAndCsr, IMPERSONATED_IDENTITY_KEY } from "../src/identity/index.js";
-import {
-  ADDRESS_TYPE_URL,
-  XdsClient,
-  decodeAddress,
-  type XdsSubscription,
-  type AddressResource,
-} from "../src/xds/index.js";
 
 const WORKLOADS = 10_000;
 const SERVICES = 1_000;
 const POLICIES = 1_000;
 const PROXIES = 100;
+/** Processes the simulated proxies are spread over (the machine's cores are few). */
+const PROXY_PROCESSES = Number(process.env.AMBIT_BENCH_PROXY_PROCESSES ?? 2);
 const CHANGES = 50;
 const CERTS = 2_000;
+/** xDS name of the workload the change loop edits (its uid). */
+const POD_0 = "Kubernetes//Pod/ns-0/pod-0";
 
 export function config(): string {
   const docs: string[] = [];
@@ -52,92 +49,160 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-function ask<T>(child: ChildProcess, msg: object, key: string): Promise<T> {
-  return new Promise((resolve) => {
-    const on = (m: Record<string, unknown>) => {
-      if (key in m) {
-        child.off("message", on);
-        resolve(m[key] as T);
-      }
+/** Longest the bench waits for any one step before it gives up (the machine may be slow). */
+const STEP_TIMEOUT_MS = 180_000;
+
+/**
+ * Sends `msg` (unless undefined) and resolves with the `key` field of the child's next message
+ * having it; rejects when the child exits first or after STEP_TIMEOUT_MS.
+ */
+function ask<T>(child: ChildProcess, msg: object | undefined, key: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      child.off("message", on);
+      child.off("exit", gone);
+      clearTimeout(timer);
     };
+    const on = (m: Record<string, unknown>) => {
+      if (!(key in m)) return;
+      done();
+      resolve(m[key] as T);
+    };
+    const gone = (code: number | null) => {
+      done();
+      reject(new Error(`a bench child exited (code ${code}) while waiting for ${key}`));
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`no ${key} from a bench child after ${STEP_TIMEOUT_MS / 1000} s`));
+    }, STEP_TIMEOUT_MS);
     child.on("message", on);
-    child.send(msg);
+    child.once("exit", gone);
+    if (msg) child.send(msg);
   });
+}
+
+/** e.g. AMBIT_BENCH_CHILD_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the children. */
+const extraArgs = (): string[] => process.env.AMBIT_BENCH_CHILD_ARGS?.split(" ").filter(Boolean) ?? [];
+const HERE = join(import.meta.dirname, "controlplane");
+const REPO = join(import.meta.dirname, "..");
+const BUILD = join(REPO, "node_modules", ".cache", "ambit-bench-controlplane");
+
+/**
+ * The control plane runs as shipped, compiled to JavaScript (`ambit controlplane` runs dist/):
+ * under tsx its process would also carry the TypeScript loader's thread and heap, tens of MB of
+ * RSS that are not the control plane's. AMBIT_BENCH_CP=ts runs it through tsx instead.
+ */
+function startServer(stateDir: string): ChildProcess {
+  const env = { ...process.env, AMBIT_LOG_LEVEL: "silent" };
+  if (process.env.AMBIT_BENCH_CP === "ts")
+    return fork(join(HERE, "server.ts"), [stateDir], { execArgv: ["--import", "tsx", ...extraArgs()], env });
+  process.stderr.write("compiling the control plane (bench/controlplane/tsconfig.json)...\n");
+  rmSync(BUILD, { recursive: true, force: true });
+  const tsc = join(REPO, "node_modules", "typescript", "bin", "tsc");
+  // Type errors elsewhere in a work-in-progress tree do not stop tsc from emitting.
+  spawnSync(process.execPath, [tsc, "-p", join(HERE, "tsconfig.json")], {
+    stdio: "ignore",
+    timeout: 180_000,
+  });
+  const entry = join(BUILD, "bench", "controlplane", "server.js");
+  if (!existsSync(entry)) throw new Error(`tsc did not produce ${entry}`);
+  // The compiled code finds proto/ and package.json relative to itself.
+  for (const f of ["proto", "package.json"]) symlinkSync(join(REPO, f), join(BUILD, f));
+  return fork(entry, [stateDir], { execArgv: extraArgs(), env });
+}
+
+/** Ends a child: asks it to stop, kills it if it has not within 15 s. */
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  if (child.connected) child.send({ cmd: "stop" });
+  const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+  await exited;
+  clearTimeout(timer);
 }
 
 export async function run(): Promise<void> {
   const stateDir = mkdtempSync(join(tmpdir(), "ambit-bench-cp-"));
-  const child = fork(join(import.meta.dirname, "controlplane-server.ts"), [stateDir], {
-    execArgv: ["--import", "tsx"],
-    env: { ...process.env, AMBIT_LOG_LEVEL: "silent" },
-  });
-  const clients: XdsClient[] = [];
+  const child = startServer(stateDir);
+  const groups: ChildProcess[] = [];
   try {
-    const info = await new Promise<{ grpc: string; debug: string; adminToken: string; roots: string[] }>(
-      (r) => child.once("message", r as never),
+    const info = await ask<{ grpc: string; debug: string; adminToken: string; roots: string[] }>(
+      child,
+      undefined,
+      "ready",
     );
     const admin = async (text: string) => {
       const res = await fetch(`http://${info.debug}/apis/v1/apply`, {
         method: "POST",
         headers: { authorization: `Bearer ${info.adminToken}` },
         body: JSON.stringify({ files: [{ name: "bench.yaml", text }] }),
+        signal: AbortSignal.timeout(STEP_TIMEOUT_MS),
       });
       if (res.status !== 200)
         throw new Error(`apply failed: HTTP ${res.status} ${(await res.text()).slice(0, 500)}`);
     };
     process.stderr.write(`applying ${WORKLOADS} workloads, ${SERVICES} services, ${POLICIES} policies...\n`);
     await admin(config());
-    const creds = grpc.credentials.createSsl(Buffer.from(info.roots.join("\n")));
 
-    // Initial push: from the proxies' start to all 100 holding the full config.
+    // The proxies, spread over PROXY_PROCESSES children (controlplane/proxies.ts), started
+    // before the clock runs.
     const tokens: string[] = [];
     for (let i = 0; i < PROXIES; i++)
       tokens.push(await ask<string>(child, { cmd: "token", node: `node-${i}` }, "token"));
-    const subs: XdsSubscription<AddressResource>[] = [];
-    const t0 = performance.now();
-    for (let i = 0; i < PROXIES; i++) {
-      const token = tokens[i]!;
-      const c = new XdsClient({
-        address: info.grpc,
-        credentials: creds,
-        node: { id: `node-${i}` },
-        token: () => token,
+    for (let g = 0; g < PROXY_PROCESSES; g++) {
+      const proxies = tokens
+        .map((token, i) => ({ node: `node-${i}`, token }))
+        .filter((_, i) => i % PROXY_PROCESSES === g);
+      const setup = {
+        grpc: info.grpc,
+        roots: info.roots,
+        proxies,
+        expect: WORKLOADS + SERVICES,
+        watch: POD_0,
+      };
+      const proc = fork(join(HERE, "proxies.ts"), [JSON.stringify(setup)], {
+        execArgv: ["--import", "tsx", ...extraArgs()],
+        env: { ...process.env, AMBIT_LOG_LEVEL: "silent" },
       });
-      subs.push(c.subscribe(ADDRESS_TYPE_URL, { decode: (b) => decodeAddress(b) }));
-      clients.push(c);
-      c.start();
+      groups.push(proc);
+      await ask(proc, undefined, "up");
     }
-    // The server splits large pushes into ~1 MiB responses: done is when every proxy holds all.
-    await Promise.all(subs.map((s) => holds(s, WORKLOADS + SERVICES)));
-    const initialPushS = (performance.now() - t0) / 1000;
+    const everyGroup = (msg: object | undefined, key: string) =>
+      Promise.all(groups.map((g) => ask(g, msg, key)));
 
-    // Single workload change -> applied by all proxies (each client ACKs as it applies).
+    // Initial push: from the proxies' start to every proxy holding the full config (the server
+    // splits it into ~1 MiB responses) and the control plane having every proxy's ACK.
+    process.stderr.write(`initial push to ${PROXIES} proxies...\n`);
+    const t0 = performance.now();
+    await everyGroup({ cmd: "start" }, "held");
+    await allAcked(child);
+    const initialPushS = (performance.now() - t0) / 1000;
+    const proxyDecodeMs = await ask<number>(groups[0]!, { cmd: "decode" }, "decodeMs");
+
+    // Single workload change -> every proxy holds it and the control plane has all 100 ACKs.
+    process.stderr.write(`initial push: ${initialPushS.toFixed(2)} s; ${CHANGES} single-pod changes...\n`);
     const latencies: number[] = [];
     for (let i = 0; i < CHANGES; i++) {
       const version = `v${i + 2}`;
-      const uidSuffix = "/Pod/ns-0/pod-0";
-      const seen = subs.map(
-        (s) =>
-          new Promise<void>((resolve) => {
-            const check = () => {
-              const w = [...s.resources().entries()].find(([name]) => name.endsWith(uidSuffix))?.[1];
-              if (w?.kind === "workload" && w.workload.labels.version === version) {
-                s.off("change", check);
-                resolve();
-              }
-            };
-            s.on("change", check);
-          }),
-      );
+      await everyGroup({ cmd: "expect", version }, "ready");
+      const seen = everyGroup(undefined, "seen");
       const start = performance.now();
       await admin(
         `apiVersion: v1\nkind: Pod\nmetadata: {name: pod-0, namespace: ns-0, labels: {app: app-0, version: ${version}}}\nspec:\n  nodeName: node-0\n  serviceAccountName: sa-0\n  containers: [{name: main, command: [/bin/sleep, infinity], ports: [{containerPort: 8080}]}]`,
       );
-      await Promise.all(seen);
+      await seen;
+      await allAcked(child);
       latencies.push(performance.now() - start);
     }
     latencies.sort((a, b) => a - b);
-    const rssMb = (await ask<number>(child, { cmd: "rss" }, "rss")) / (1 << 20);
+    const creds = grpc.credentials.createSsl(Buffer.from(info.roots.join("\n")));
+    const rss = await ask<{ now: number; peak: number; heap: number; external: number }>(
+      child,
+      { cmd: "rss" },
+      "rss",
+    );
+    const rssMb = rss.now / (1 << 20);
 
     // CA: certificates per second through the gRPC API, 32 in flight, for workloads on node-0.
     const caToken = tokens[0]!;
@@ -200,33 +265,24 @@ export async function run(): Promise<void> {
         `  ${k.padEnd(16)} ${String(v).padStart(10)}   target ${target.padEnd(9)} ${ok ? "ok" : "MISSED"}\n`,
       );
     }
+    process.stdout.write(
+      `  (one proxy decodes its ${WORKLOADS + SERVICES} addresses in ${Math.round(proxyDecodeMs)} ms; control plane peak RSS ${Math.round(rss.peak / (1 << 20))} MB, heap ${Math.round(rss.heap / (1 << 20))} MB, external ${Math.round(rss.external / (1 << 20))} MB)\n`,
+    );
     const dir = join(import.meta.dirname, "results");
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "controlplane.json"), `${JSON.stringify(result, null, 2)}\n`);
     process.stdout.write(`wrote bench/results/controlplane.json\n`);
   } finally {
-    for (const c of clients) c.close();
-    child.send({ cmd: "stop" });
-    await new Promise((r) => child.once("exit", r));
+    await Promise.all(groups.map(stop));
+    await stop(child);
     rmSync(stateDir, { recursive: true, force: true });
   }
 }
 
-function holds(s: XdsSubscription<AddressResource>, n: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`a proxy holds ${s.resources().size} addresses after 60 s, expected ${n}`)),
-      60_000,
-    );
-    const check = () => {
-      if (s.resources().size < n) return;
-      clearTimeout(timer);
-      s.off("change", check);
-      resolve();
-    };
-    s.on("change", check);
-    check();
-  });
+/** Resolves once the control plane has every proxy's ACK of its current Address version. */
+async function allAcked(child: ChildProcess): Promise<void> {
+  const err = await ask<string>(child, { cmd: "acked", proxies: PROXIES }, "acked");
+  if (err) throw new Error(err);
 }
 
 function round(v: number, digits: number): number {

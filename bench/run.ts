@@ -6,6 +6,7 @@ process.env.AMBIT_LOG_LEVEL ??= "warn";
 
 const suites: Record<string, () => Promise<void>> = {
   controlplane: async () => (await import("./controlplane.js")).run(),
+  l4: async () => (await import("./l4.js")).run(),
 };
 
 const name = process.argv[2];

@@ -17,7 +17,7 @@ import { CertificateAuthority, NodeTokenStore, ServingCertProvider } from "../id
 import { XdsServer } from "../xds/index.js";
 import { createAdminApi } from "./admin-api.js";
 import { addCaService } from "./ca-service.js";
-import { derive, type DerivedState } from "./publish.js";
+import { Deriver, type DerivedState } from "./publish.js";
 import {
   emptyAllocations,
   type AllocationTable,
@@ -109,26 +109,43 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     },
   });
 
-  // Registry state, recomputed on every accepted change.
+  // Registry state, recomputed on every accepted change (incrementally: publish.ts).
   let allocations: AllocationTable = loadAllocations(opts.stateDir);
+  const deriver = new Deriver();
   // Replaced by publish() below, before anything reads it.
-  let derived: DerivedState = derive(emptySnapshot(), mesh, [], allocations);
+  let derived: DerivedState = new Deriver().update(emptySnapshot(), mesh, [], allocations);
   // The allocation table as last written, so an unchanged table is not rewritten on every change.
   let savedAllocations = JSON.stringify(allocations);
+  // Warnings of the last publish: each is logged once, when it appears.
+  let loggedWarnings = new Set<string>();
+  // Whether the xDS server holds the last state the deriver returned.
+  let xdsSynced = false;
   let published = -1;
   const publish = () => {
     const snap = store.current();
     try {
       mesh = meshFromSnapshot(snap, fileMesh).registry;
-      derived = derive(snap, mesh, opts.nodes ?? [], allocations);
-      allocations = derived.allocations;
-      const text = JSON.stringify(allocations);
-      if (text !== savedAllocations) {
-        saveAllocations(opts.stateDir, text);
-        savedAllocations = text;
+      // Deltas (derived.changes) apply on top of the previous state: only when the xDS server got
+      // it in full. Any failure from here on makes the next publish hand over everything.
+      const synced = xdsSynced;
+      xdsSynced = false;
+      const next = deriver.update(snap, mesh, opts.nodes ?? [], allocations);
+      // The deriver hands back the same table object while no allocation changed.
+      if (next.allocations !== allocations) {
+        const text = JSON.stringify(next.allocations);
+        if (text !== savedAllocations) {
+          saveAllocations(opts.stateDir, text);
+          savedAllocations = text;
+        }
       }
-      for (const [typeUrl, resources] of derived.resources) xds.setResources(typeUrl, resources);
-      for (const w of derived.warnings) log.warn({ revision: snap.revision }, w);
+      derived = next;
+      allocations = derived.allocations;
+      if (derived.changes && synced)
+        for (const [typeUrl, c] of derived.changes) xds.updateResources(typeUrl, c.upserts, c.removed);
+      else for (const [typeUrl, resources] of derived.resources) xds.setResources(typeUrl, resources);
+      xdsSynced = true;
+      for (const w of derived.warnings) if (!loggedWarnings.has(w)) log.warn({ revision: snap.revision }, w);
+      loggedWarnings = new Set(derived.warnings);
       published = snap.revision;
     } catch (e) {
       // The store only holds validated config, so this is a bug; keep serving the last push.

@@ -7,7 +7,8 @@
  * listed in cluster.json, so `ambit down` (even `--force` after a crash) can remove it.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { AmbitError, errorText } from "../common/errors.js";
 import type { Logger } from "../common/log.js";
 import { startControlPlane, type ControlPlane } from "../controlplane/server.js";
@@ -101,9 +102,12 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
     await ztunnels.stopAll();
     await cp?.close();
     await destroyAll(prefix);
-    rmSync(layout.xdsSocket, { force: true });
-    rmSync(layout.status, { force: true });
-    rmSync(layout.record, { force: true });
+    // Everything the cluster wrote lives under local/ (CA, tokens, logs, sockets, records); the
+    // detached supervisor's own log stays so a failed `ambit up -d` can be read; `ambit down`
+    // removes the rest.
+    for (const entry of readdirSync(layout.dir))
+      if (join(layout.dir, entry) !== layout.upLog)
+        rmSync(join(layout.dir, entry), { recursive: true, force: true });
   };
 
   try {

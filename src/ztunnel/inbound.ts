@@ -34,6 +34,9 @@ function serviceFor(ctx: ProxyContext, w: Workload, port: number): Service | und
   return hits.length === 1 ? hits[0] : undefined;
 }
 
+/** How often a tunnelled connection's byte counters are brought up to date. */
+const LIVE_BYTES_INTERVAL_MS = 200;
+
 function withService(ctx: ProxyContext, w: Workload, port: number): { service?: Service } {
   const service = serviceFor(ctx, w, port);
   return service ? { service } : {};
@@ -61,10 +64,12 @@ export async function handleHboneConnect(
     peerAddress,
   });
   if (plan.kind === "reject") {
+    // The claimed address only when it belongs to the authenticated source (as the plan trusts it).
+    const trusted = claimed && plan.source?.addresses.includes(claimed) ? claimed : peerAddress;
     observe(ctx, {
       direction: "inbound",
       mode: "hbone",
-      sourceAddr: peerAddress,
+      sourceAddr: trusted,
       destinationAddr: req.authority,
       sourceIdentity: req.peerIdentity,
       ...(plan.source ? { source: plan.source } : {}),
@@ -88,16 +93,28 @@ export async function handleHboneConnect(
   });
   try {
     const upstream = await dial(ctx.connect, plan.target.ip, plan.target.port, ctx.connectTimeoutMs);
+    // The HBONE server does the copying; follow the upstream socket's own counters so the
+    // byte metrics move while a long connection is open, as they do on the outbound side.
+    let seen = { written: 0, read: 0 };
+    const tick = setInterval(() => {
+      const now = { written: upstream.bytesWritten, read: upstream.bytesRead };
+      if (now.written > seen.written) o.progress.onBytes?.("fromDownstream", now.written - seen.written);
+      if (now.read > seen.read) o.progress.onBytes?.("fromUpstream", now.read - seen.read);
+      seen = now;
+    }, LIVE_BYTES_INTERVAL_MS);
+    tick.unref();
     return {
       ok: true,
       upstream,
-      onDone: (s) =>
+      onDone: (s) => {
+        clearInterval(tick);
         o.done({
           fromDownstream: s.bytesFromClient,
           fromUpstream: s.bytesToClient,
           durationMs: s.durationMs,
           ...(s.error ? { error: s.error } : {}),
-        }),
+        });
+      },
     };
   } catch (e) {
     o.failed(errorText(e));

@@ -18,6 +18,8 @@ interface GlobalOpts {
 }
 
 interface UpFlags {
+  grpcPort: string;
+  debugPort: string;
   filename?: string[];
   recursive: boolean;
   nodes: string;
@@ -38,6 +40,12 @@ export function registerUp(program: Command): void {
     .option("--nodes <n>", "number of nodes", "2")
     .option("-d, --detach", "return once every pod is ready and leave the cluster running", false)
     .option("--timeout <seconds>", "how long to wait for pods to become ready", "120")
+    .option("--grpc-port <port>", "control plane xDS + CA port on localhost", "15012")
+    .option(
+      "--debug-port <port>",
+      "control plane admin API port on localhost (the CLI finds it by itself)",
+      "15014",
+    )
     .addHelpText(
       "after",
       "\nNeeds root (or CAP_NET_ADMIN), iproute2 and iptables. Ctrl-C stops everything.\n\nExample:\n  ambit up -f examples/demo\n  ambit exec deploy/sleep -- curl -s http://httpbin:8000/headers",
@@ -66,6 +74,8 @@ export function registerUp(program: Command): void {
           stateDir,
           nodes: Number(f.nodes),
           inputs,
+          grpcPort: Number(f.grpcPort),
+          debugPort: Number(f.debugPort),
           log: createLogger("local"),
           progress: say,
         });
@@ -96,12 +106,18 @@ export function registerUp(program: Command): void {
   program
     .command("down")
     .description("Stop the local cluster and remove every namespace, rule, file and process it made")
-    .option("--force", "also clean up after a crash: leftovers are found by their name prefix", false)
-    .action(async (f: { force: boolean }, cmd: Command) => {
+    .option(
+      "--force",
+      "also clean up after a crash: this cluster's leftovers, found by its name prefix",
+      false,
+    )
+    .option("--all", "with --force: every Ambit local cluster on this machine (any amb<hex>- prefix)", false)
+    .action(async (f: { force: boolean; all: boolean }, cmd: Command) => {
       try {
         const stateDir = cmd.optsWithGlobals<GlobalOpts>().stateDir ?? defaultStateDir();
         const stopped = await stopRunning(stateDir, say);
-        if (f.force || !stopped) await forceDown(stateDir, say, f.force);
+        if (f.force || !stopped) await forceDown(stateDir, say, f.force && f.all);
+        rmSync(localLayout(stateDir).dir, { recursive: true, force: true });
         say("local cluster removed");
       } catch (e) {
         fail(e);
@@ -133,6 +149,10 @@ async function detach(stateDir: string, f: UpFlags, timeoutMs: number): Promise<
     f.nodes,
     "--timeout",
     f.timeout,
+    "--grpc-port",
+    f.grpcPort,
+    "--debug-port",
+    f.debugPort,
     ...(f.recursive ? ["-R"] : []),
     ...(f.filename ?? []).flatMap((p) => ["-f", p]),
   ];

@@ -2,8 +2,8 @@
  * Service registry: scheduling and addressing for the local and hosts modes, and the computation
  * of workloads, services and authorization policies from configuration.
  */
-export { materializePods } from "./materialize.js";
-export { buildRegistry } from "./registry.js";
+export { Materializer, materializePods } from "./materialize.js";
+export { RegistryBuilder, buildRegistry } from "./registry.js";
 export { convertAuthorizationPolicy, type ConvertedPolicy } from "./authorization.js";
 export { podEnrollment, entryEnrollment, type Enrollment, type PodFacts } from "./enrollment.js";
 export { canonicalService, podWorkloadName, entryWorkloadName } from "./canonical.js";

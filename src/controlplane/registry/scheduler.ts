@@ -14,7 +14,7 @@ import { AddressPool } from "./ipam.js";
 import type { AllocationTable, NodeSpec, PlacementError } from "./types.js";
 import { namespaceOf, podSpec, podStatus } from "./views.js";
 
-interface Placement {
+export interface Placement {
   node: NodeSpec;
   ip: string;
 }
@@ -23,7 +23,16 @@ export interface PlacedPods {
   pods: Resource[];
   table: AllocationTable["pods"];
   errors: PlacementError[];
+  /** Positions in the input of the pods in `pods` order, and where each of them went. */
+  order: number[];
+  placements: (Placement | undefined)[];
 }
+
+/**
+ * input pod -> its placed copy and the placement it was made for: an unchanged pod placed where
+ * it was keeps the same object, which the registry's caches rely on (memo.ts).
+ */
+export type PlacementMemo = WeakMap<Resource, { placement: Placement | undefined; out: Resource }>;
 
 const keyOfPod = (p: Resource): string => `${namespaceOf(p)}/${p.metadata.name}`;
 
@@ -31,8 +40,11 @@ export function placePods(
   pods: readonly Resource[],
   nodes: readonly NodeSpec[],
   previous: AllocationTable["pods"],
+  memo: PlacementMemo = new WeakMap(),
 ): PlacedPods {
-  const sorted = [...pods].sort((a, b) => (keyOfPod(a) < keyOfPod(b) ? -1 : 1));
+  const keys = pods.map(keyOfPod);
+  const order = keys.map((_, i) => i).sort((a, b) => (keys[a]! < keys[b]! ? -1 : 1));
+  const sorted = order.map((i) => pods[i]!);
   const byName = new Map(nodes.map((n) => [n.name, n]));
   // node name -> its address pool
   const pools = new Map(nodes.map((n) => [n.name, new AddressPool(n.podCidr, "pod")]));
@@ -138,7 +150,14 @@ export function placePods(
     take(p, node, ip);
   }
 
-  return { pods: sorted.map((p) => withPlacement(p, placed.get(keyOfPod(p)))), table, errors };
+  const placements = order.map((i) => placed.get(keys[i]!));
+  return {
+    pods: sorted.map((p, i) => withPlacement(p, placements[i], memo)),
+    table,
+    errors,
+    order,
+    placements,
+  };
 }
 
 /** Fewest pods first; ties go to the node listed first. Nodes with a full CIDR are skipped. */
@@ -155,8 +174,26 @@ function leastLoaded(
   return best;
 }
 
-function withPlacement(pod: Resource, placement: Placement | undefined): Resource {
+/** The pod as placed: on its node with its address, or Pending when it could not be placed. */
+export function withPlacement(
+  pod: Resource,
+  placement: Placement | undefined,
+  memo: PlacementMemo,
+): Resource {
   if (podStatus(pod).podIP) return pod; // rule 1: left as it is
+  const prev = memo.get(pod);
+  if (prev && samePlacement(prev.placement, placement)) return prev.out;
+  const out = placedCopy(pod, placement);
+  memo.set(pod, { placement, out });
+  return out;
+}
+
+function samePlacement(a: Placement | undefined, b: Placement | undefined): boolean {
+  if (!a || !b) return a === b;
+  return a.ip === b.ip && a.node.name === b.node.name && a.node.address === b.node.address;
+}
+
+function placedCopy(pod: Resource, placement: Placement | undefined): Resource {
   const spec = { ...(pod.spec as object) };
   if (!placement) {
     // Could not be placed: it stays Pending, without an address, like an unschedulable pod.

@@ -18,6 +18,9 @@ export interface AssignedVips {
   errors: PlacementError[];
 }
 
+/** input Service -> its copy carrying `ip`: an unchanged Service keeps the same object (memo.ts). */
+export type VipMemo = WeakMap<Resource, { ip: string; out: Resource }>;
+
 const keyOfService = (s: Resource): string => `${namespaceOf(s)}/${s.metadata.name}`;
 
 /** The VIPs written in the spec: clusterIPs, else clusterIP; "" and "None" are not addresses. */
@@ -38,6 +41,7 @@ export function assignServiceVips(
   services: readonly Resource[],
   serviceCidr: string,
   previous: AllocationTable["services"],
+  memo: VipMemo = new WeakMap(),
 ): AssignedVips {
   const pool = new AddressPool(serviceCidr, "service");
   const table: AllocationTable["services"] = {};
@@ -83,10 +87,16 @@ export function assignServiceVips(
       );
   }
 
-  const withVip = services.map((s) => {
-    const ip = table[keyOfService(s)];
-    if (!ip) return s;
-    return { ...s, spec: { ...(s.spec as object), clusterIP: ip, clusterIPs: [ip] } };
-  });
+  const withVip = services.map((s) => withServiceVip(s, table[keyOfService(s)], memo));
   return { services: withVip, table, errors };
+}
+
+/** The Service as the API server would return it with VIP `ip` (unchanged without one). */
+export function withServiceVip(s: Resource, ip: string | undefined, memo: VipMemo): Resource {
+  if (!ip) return s;
+  const prev = memo.get(s);
+  if (prev?.ip === ip) return prev.out;
+  const out = { ...s, spec: { ...(s.spec as object), clusterIP: ip, clusterIPs: [ip] } };
+  memo.set(s, { ip, out });
+  return out;
 }

@@ -4,14 +4,14 @@
  * all or nothing: one invalid document rejects the whole change and the last good config stays.
  */
 import { randomUUID } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, writeFileSync, watch, type FSWatcher } from "node:fs";
-import { join } from "node:path";
+import { watch, type FSWatcher } from "node:fs";
 import { hasErrors, type Finding } from "../../api/findings.js";
 import { loadFiles, type SourceDocument } from "../../api/load.js";
-import { keyOf as keyFor, type Resource } from "../../api/resource.js";
+import type { Resource } from "../../api/resource.js";
 import { validateAll } from "../../api/validate.js";
 import { errorText } from "../../common/errors.js";
 import type { Logger } from "../../common/log.js";
+import { StoreFiles } from "./persistence.js";
 import {
   emptySnapshot,
   planChange,
@@ -32,7 +32,7 @@ export interface ChangeResult {
 export type Listener = (snapshot: Snapshot, record: ChangeRecord) => void;
 
 export interface StoreOptions {
-  /** Where API-applied objects are persisted (`store.json`); memory only when absent. */
+  /** Where API-applied objects are persisted (`store.json` + `store.journal`); memory only when absent. */
   stateDir?: string;
   log: Logger;
   clock?: () => Date;
@@ -46,11 +46,14 @@ export class ConfigStore {
   private readonly history: ChangeRecord[] = [];
   private watcher: FSWatcher | undefined;
   private watchTimer: NodeJS.Timeout | undefined;
+  private readonly files: StoreFiles | undefined;
   /** Findings of the last reload of the watched directory (empty when it was good). */
   dirFindings: Finding[] = [];
 
   constructor(private readonly opts: StoreOptions) {
-    this.restore();
+    this.files = opts.stateDir ? new StoreFiles(opts.stateDir, opts.log) : undefined;
+    // API-applied objects survive restarts; the watched directory is re-read instead.
+    this.snapshot = this.files?.load() ?? emptySnapshot();
   }
 
   current(): Snapshot {
@@ -112,7 +115,7 @@ export class ConfigStore {
     if (changed) {
       this.history.push(plan.record);
       if (this.history.length > HISTORY) this.history.shift();
-      this.persist();
+      this.files?.record(this.snapshot, plan.record);
       this.opts.log.info(
         {
           revision: plan.record.revision,
@@ -180,51 +183,6 @@ export class ConfigStore {
   close(): void {
     this.watcher?.close();
     clearTimeout(this.watchTimer);
-  }
-
-  private file(): string | undefined {
-    return this.opts.stateDir ? join(this.opts.stateDir, "store.json") : undefined;
-  }
-
-  /** API-applied objects survive restarts; the watched directory is re-read instead. */
-  private persist(): void {
-    const file = this.file();
-    if (!file) return;
-    const api = [...this.snapshot.objects.values()]
-      .filter((o) => o.source.kind === "api")
-      .map((o) => o.resource);
-    mkdirSync(this.opts.stateDir!, { recursive: true });
-    writeFileSync(`${file}.tmp`, JSON.stringify({ revision: this.snapshot.revision, objects: api }), {
-      mode: 0o600,
-    });
-    renameSync(`${file}.tmp`, file);
-  }
-
-  private restore(): void {
-    const file = this.file();
-    if (!file) return;
-    let text: string;
-    try {
-      text = readFileSync(file, "utf8");
-    } catch {
-      return; // first start
-    }
-    try {
-      const saved = JSON.parse(text) as { revision: number; objects: Resource[] };
-      const objects = new Map<string, StoredObject>();
-      for (const r of saved.objects)
-        objects.set(keyFor(r), {
-          resource: r,
-          source: { kind: "api" },
-          revision: Number(r.metadata.resourceVersion ?? 0),
-        });
-      this.snapshot = { revision: saved.revision, objects };
-    } catch (e) {
-      this.opts.log.error(
-        { file, err: errorText(e) },
-        "stored config is unreadable; starting empty (the file is kept)",
-      );
-      renameSync(file, `${file}.corrupt-${Date.now()}`);
-    }
+    this.files?.close(this.snapshot);
   }
 }

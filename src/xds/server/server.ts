@@ -14,11 +14,12 @@ import * as grpc from "@grpc/grpc-js";
 import { AmbitError, errorText } from "../../common/errors.js";
 import { createLogger, type Logger } from "../../common/log.js";
 import { AMBIT_TYPE_URLS } from "../typeurls.js";
-import { deltaAdsService } from "../wire/service.js";
+import { serverAdsService } from "./codec.js";
 import { systemClock, type Clock } from "./clock.js";
 import { SnapshotBodies } from "./bodies.js";
 import { Debouncer } from "./debounce.js";
 import type { XdsProxyStatus } from "./status.js";
+import { SendBudget } from "./outbox.js";
 import { ResourceStore, type TypeResources } from "./store.js";
 import { AdsStream, type AdsCall } from "./stream.js";
 import { AckWaiters, type AckWaitOptions } from "./waiters.js";
@@ -48,6 +49,11 @@ export interface XdsServerOptions {
   types?: readonly string[];
   /** Resource bytes per response before it is split (default 1 MiB). */
   maxResponseBytes?: number;
+  /**
+   * Bytes of large responses (initial pushes) in flight across all proxies (default 16 MiB):
+   * bounds the memory a push to many proxies holds at once (outbox.ts).
+   */
+  maxBulkInFlightBytes?: number;
   clock?: Clock;
 }
 
@@ -69,6 +75,7 @@ export class XdsServer extends EventEmitter<XdsServerEvents> {
   private readonly waiters: AckWaiters;
   private readonly maxResponseBytes: number;
   private readonly bodies: SnapshotBodies;
+  private readonly budget: SendBudget;
   private configVersion = 0;
   private pushPending = false;
   private nextStreamId = 0;
@@ -80,6 +87,7 @@ export class XdsServer extends EventEmitter<XdsServerEvents> {
     this.served = new Set(opts.types ?? AMBIT_TYPE_URLS);
     this.maxResponseBytes = opts.maxResponseBytes ?? 1 << 20;
     this.bodies = new SnapshotBodies(this.store, this.maxResponseBytes);
+    this.budget = new SendBudget(opts.maxBulkInFlightBytes ?? 16 << 20, 2_000, opts.clock ?? systemClock);
     this.debouncer = new Debouncer(() => this.push(), {
       delayMs: opts.debounceMs ?? 10,
       maxDelayMs: opts.maxDelayMs ?? 100,
@@ -91,7 +99,7 @@ export class XdsServer extends EventEmitter<XdsServerEvents> {
 
   /** Registers DeltaAggregatedResources on a grpc.Server (before or after it is bound). */
   attach(server: grpc.Server): void {
-    server.addService(deltaAdsService, {
+    server.addService(serverAdsService, {
       DeltaAggregatedResources: (call: AdsCall) => this.accept(call),
     });
   }
@@ -108,7 +116,25 @@ export class XdsServer extends EventEmitter<XdsServerEvents> {
   setResources(typeUrl: string, resources: ReadonlyMap<string, Uint8Array>): number {
     if (this.closed) throw new AmbitError("XDS_SERVER_CLOSED", "the xDS server is closed");
     this.served.add(typeUrl);
-    const changed = this.store.replace(typeUrl, resources);
+    return this.changed(typeUrl, this.store.replace(typeUrl, resources));
+  }
+
+  /**
+   * Adds or changes `upserts` and removes `removed`, keeping every other resource of the type:
+   * for a caller that knows what changed, without handing over (and comparing) the full set.
+   * Returns the config version that carries the change, as setResources does.
+   */
+  updateResources(
+    typeUrl: string,
+    upserts: ReadonlyMap<string, Uint8Array>,
+    removed: Iterable<string> = [],
+  ): number {
+    if (this.closed) throw new AmbitError("XDS_SERVER_CLOSED", "the xDS server is closed");
+    this.served.add(typeUrl);
+    return this.changed(typeUrl, this.store.update(typeUrl, upserts, removed));
+  }
+
+  private changed(typeUrl: string, changed: readonly string[]): number {
     if (changed.length === 0) return this.configVersion;
     if (!this.pushPending) {
       // The new version covers the whole burst; proxies subscribing meanwhile get it directly.
@@ -180,6 +206,7 @@ export class XdsServer extends EventEmitter<XdsServerEvents> {
       version: () => this.configVersion,
       maxResponseBytes: this.maxResponseBytes,
       bodies: this.bodies,
+      budget: this.budget,
       onProgress: () => this.emit("progress"),
       onClose: (s: AdsStream) => {
         this.streams.delete(s);

@@ -33,30 +33,43 @@ export class ResourceStore {
 
   /**
    * Replaces the full set of one type. Returns the names that were added, changed or removed.
-   * Unchanged resources keep their entry object (and its cached envelope). The previous map is
-   * left untouched (proxies' KnownVersions may share it): changes go into a copy.
+   * Unchanged resources keep their entry object (and its cached envelope).
    */
   replace(typeUrl: string, next: ReadonlyMap<string, Uint8Array>): string[] {
+    const prev = this.types.get(typeUrl);
+    const removed: string[] = [];
+    if (prev && prev.size > 0) {
+      let kept = 0; // names of `next` already in `prev`
+      for (const name of next.keys()) if (prev.has(name)) kept++;
+      if (kept < prev.size) for (const name of prev.keys()) if (!next.has(name)) removed.push(name);
+    }
+    return this.update(typeUrl, next, removed);
+  }
+
+  /**
+   * Adds or changes the resources of `upserts` and removes `removed`, leaving the others as they
+   * are. Returns the names that were added, changed or removed. The previous map is left
+   * untouched (proxies' KnownVersions may share it): changes go into a copy.
+   */
+  update(typeUrl: string, upserts: ReadonlyMap<string, Uint8Array>, removed: Iterable<string>): string[] {
     const prev = this.types.get(typeUrl) ?? new Map<string, StoredResource>();
     const changed: string[] = [];
     const fresh: StoredResource[] = [];
-    let kept = 0; // names of `next` already in `prev`
-    for (const [name, bytes] of next) {
+    for (const [name, bytes] of upserts) {
       const old = prev.get(name);
-      if (old) kept++;
       // Callers usually hand back the same array for an unchanged resource: check that first.
       if (old && (old.bytes === bytes || Buffer.compare(old.bytes, bytes) === 0)) continue;
       fresh.push({ name, version: contentVersion(bytes), bytes });
       changed.push(name);
     }
-    const removed: string[] = [];
-    if (kept < prev.size) for (const name of prev.keys()) if (!next.has(name)) removed.push(name);
-    if (changed.length === 0 && removed.length === 0) return [];
+    const gone: string[] = [];
+    for (const name of removed) if (prev.has(name) && !upserts.has(name)) gone.push(name);
+    if (changed.length === 0 && gone.length === 0) return [];
     const out = new Map(prev);
     for (const r of fresh) out.set(r.name, r);
-    for (const name of removed) out.delete(name);
+    for (const name of gone) out.delete(name);
     this.types.set(typeUrl, out);
-    return [...changed, ...removed];
+    return [...changed, ...gone];
   }
 
   /** The pre-encoded envelope of a resource, built on first use. */

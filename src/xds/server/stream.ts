@@ -20,7 +20,7 @@ import type {
 } from "../wire/discovery.js";
 import type { XdsProxyStatus } from "./status.js";
 import { buildBodies, type SnapshotBodies } from "./bodies.js";
-import { Outbox } from "./outbox.js";
+import { Outbox, type SendBudget } from "./outbox.js";
 import type { ResourceStore } from "./store.js";
 import {
   Subscription,
@@ -42,6 +42,8 @@ export interface StreamContext {
   version(): number;
   maxResponseBytes: number;
   bodies: SnapshotBodies;
+  /** Shared by every stream: bounds the bytes of bulk responses in flight. */
+  budget: SendBudget;
   /** Called after an ACK/NACK or a push changed what proxies have acknowledged. */
   onProgress(): void;
   onClose(stream: AdsStream): void;
@@ -78,7 +80,7 @@ export class AdsStream {
     this.outbox = new Outbox((msg, done) => {
       if (this.closed || call.writableEnded) return;
       call.write(msg, done);
-    });
+    }, ctx.budget);
   }
 
   subscription(typeUrl: string): Subscription | undefined {

@@ -54,3 +54,39 @@ test("KnownVersions behaves like a plain map whatever the mix of snapshot and ov
   }
   for (const [k, v] of model) assert.equal(known.get(k), v);
 });
+
+test("update changes only what it is given: upserts and removals, old snapshots untouched", () => {
+  const store = new ResourceStore();
+  store.replace(
+    T,
+    new Map([
+      ["a", Buffer.from("1")],
+      ["b", Buffer.from("2")],
+      ["c", Buffer.from("3")],
+    ]),
+  );
+  const before = store.get(T);
+  const entryC = before?.get("c");
+  assert.deepEqual(
+    store.update(T, new Map([["a", Buffer.from("1")]]), ["nope"]),
+    [],
+    "same bytes, unknown name",
+  );
+  assert.equal(store.get(T), before);
+  const changed = store.update(
+    T,
+    new Map([
+      ["b", Buffer.from("20")],
+      ["d", Buffer.from("4")],
+    ]),
+    ["c"],
+  );
+  assert.deepEqual(changed.sort(), ["b", "c", "d"]);
+  assert.deepEqual([...(store.get(T)?.keys() ?? [])].sort(), ["a", "b", "d"]);
+  assert.equal(store.get(T)?.get("b")?.version, contentVersion(Buffer.from("20")));
+  assert.deepEqual([...(before?.keys() ?? [])], ["a", "b", "c"], "the old snapshot is unchanged");
+  assert.equal(before?.get("c"), entryC);
+  // A name both upserted and removed is upserted (the caller's latest word).
+  assert.deepEqual(store.update(T, new Map([["a", Buffer.from("9")]]), ["a"]), ["a"]);
+  assert.ok(store.get(T)?.has("a"));
+});

@@ -1,0 +1,107 @@
+/**
+ * Child process of the control plane benchmark: some of the 100 simulated node proxies, each an
+ * XdsClient over real TLS gRPC subscribed to istio.workload.Address. Proxies are spread over a
+ * few such processes so that receiving the initial push is not serialized on one thread (on a
+ * real mesh every proxy has its own node).
+ *
+ * A proxy keeps the bytes it received and decodes a resource when it reads it: decoding 11,000
+ * addresses in each of 100 proxies on the bench machine would measure 100 times one proxy's
+ * work, which `decode` reports for one proxy instead.
+ *
+ * Messages (parent -> child -> parent):
+ *   {cmd: "start"}                 -> {held: ""} once every proxy holds `expect` addresses
+ *   {cmd: "expect", version}       -> {ready: ""} at once, then {seen: ""} once every proxy holds
+ *                                     the edited workload with label version=<version>
+ *   {cmd: "decode"}                -> {decodeMs: n}, one proxy decoding everything it holds
+ *   {cmd: "stop"}                  -> exits
+ */
+import * as grpc from "@grpc/grpc-js";
+import {
+  ADDRESS_TYPE_URL,
+  XdsClient,
+  decodeAddress,
+  type XdsChange,
+  type XdsSubscription,
+} from "../../src/xds/index.js";
+
+interface Setup {
+  grpc: string;
+  roots: string[];
+  proxies: { node: string; token: string }[];
+  /** Addresses each proxy must hold after the initial push. */
+  expect: number;
+  /** xDS name of the workload the change loop edits. */
+  watch: string;
+}
+
+type Message = { cmd: "start" } | { cmd: "expect"; version: string } | { cmd: "decode" } | { cmd: "stop" };
+
+const setup = JSON.parse(process.argv[2]!) as Setup;
+const creds = grpc.credentials.createSsl(Buffer.from(setup.roots.join("\n")));
+const clients: XdsClient[] = [];
+const subs: XdsSubscription<Uint8Array>[] = [];
+const send = (m: object) => process.send!(m);
+
+process.on("message", (m: Message) => {
+  if (m.cmd === "start") void start();
+  if (m.cmd === "expect") expect(m.version);
+  if (m.cmd === "decode") {
+    const t = performance.now();
+    for (const bytes of subs[0]?.resources().values() ?? []) decodeAddress(bytes);
+    send({ decodeMs: performance.now() - t });
+  }
+  if (m.cmd === "stop") {
+    for (const c of clients) c.close();
+    process.exit(0);
+  }
+});
+// An orphan (the bench died) must not linger.
+process.on("disconnect", () => process.exit(1));
+send({ up: "" });
+
+async function start(): Promise<void> {
+  for (const p of setup.proxies) {
+    const c = new XdsClient({
+      address: setup.grpc,
+      credentials: creds,
+      node: { id: p.node },
+      token: () => p.token,
+    });
+    subs.push(c.subscribe(ADDRESS_TYPE_URL, { decode: (b) => b }));
+    clients.push(c);
+    c.start();
+  }
+  await Promise.all(subs.map((s) => until(s, () => s.resources().size >= setup.expect)));
+  send({ held: "" });
+}
+
+function expect(version: string): void {
+  const holdsVersion = (s: XdsSubscription<Uint8Array>) => {
+    const bytes = s.get(setup.watch);
+    const a = bytes && decodeAddress(bytes);
+    return a?.kind === "workload" && a.workload.labels.version === version;
+  };
+  const all = subs.map((s) =>
+    until(s, (c) => c !== undefined && [...c.updated, ...c.added].includes(setup.watch) && holdsVersion(s)),
+  );
+  send({ ready: "" });
+  void Promise.all(all).then(() => send({ seen: "" }));
+}
+
+/** Resolves when `done` holds, checked now and after every change; bounded at 60 s. */
+function until(s: XdsSubscription<Uint8Array>, done: (c?: XdsChange) => boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (done()) return resolve();
+    const timer = setTimeout(() => {
+      s.off("change", check);
+      reject(new Error(`a proxy holds ${s.resources().size} addresses and no expected change after 60 s`));
+    }, 60_000);
+    const check = (c: XdsChange) => {
+      if (!done(c)) return;
+      clearTimeout(timer);
+      s.off("change", check);
+      resolve();
+    };
+    s.on("change", check);
+  });
+}

@@ -1,7 +1,10 @@
 /**
  * Control plane benchmark: 10,000 workloads, 1,000 services, 1,000 policies, 100 proxies over
- * real TLS gRPC. Measures the initial push, single-change-to-ACK latency, control plane RSS and
- * CA throughput. The control plane runs in a child process so its RSS is its own.
+ * real TLS gRPC. Measures the initial push (until every proxy holds everything and the control
+ * plane has every ACK), single-change-to-ACK-by-all latency, control plane RSS and CA
+ * throughput. The control plane runs compiled in a child process (controlplane/server.ts) so its
+ * RSS is its own; the proxies, real XdsClients, run in PROXY_PROCESSES other children
+ * (controlplane/proxies.ts), and the bench drives all of them over IPC.
  */
 import { fork, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -48,6 +51,11 @@ export function config(): string {
 function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
+
+/** AMBIT_BENCH_TRACE=1: say what the bench is doing, to find where a slow or stuck run is. */
+const trace = (what: string): void => {
+  if (process.env.AMBIT_BENCH_TRACE) process.stderr.write(`bench: ${what}\n`);
+};
 
 /** Longest the bench waits for any one step before it gives up (the machine may be slow). */
 const STEP_TIMEOUT_MS = 180_000;
@@ -145,6 +153,19 @@ export async function run(): Promise<void> {
     process.stderr.write(`applying ${WORKLOADS} workloads, ${SERVICES} services, ${POLICIES} policies...\n`);
     await admin(config());
 
+    // CA requests, prepared before anything is timed (key generation is the bench's own work).
+    const creds = grpc.credentials.createSsl(Buffer.from(info.roots.join("\n")));
+    const ids = Array.from(
+      { length: WORKLOADS / PROXIES },
+      (_, k) =>
+        `spiffe://cluster.local/ns/ns-${((k * PROXIES) % SERVICES) % 10}/sa/sa-${(k * PROXIES) % SERVICES}`,
+    );
+    const csrs = Array.from({ length: CERTS }, (_, i) => ({
+      id: ids[i % ids.length]!,
+      csr: generateKeyAndCsr(ids[i % ids.length]!).csrPem,
+    }));
+    const ca = createCaClient(info.grpc, creds);
+
     // The proxies, spread over PROXY_PROCESSES children (controlplane/proxies.ts), started
     // before the clock runs.
     const tokens: string[] = [];
@@ -172,12 +193,14 @@ export async function run(): Promise<void> {
       Promise.all(groups.map((g) => ask(g, msg, key)));
 
     // Initial push: from the proxies' start to every proxy holding the full config (the server
-    // splits it into ~1 MiB responses) and the control plane having every proxy's ACK.
+    // splits it into 256 KiB responses) and the control plane having every proxy's ACK.
     process.stderr.write(`initial push to ${PROXIES} proxies...\n`);
+    await ask(child, { cmd: "cpu" }, "cpu");
     const t0 = performance.now();
-    await everyGroup({ cmd: "start" }, "held");
+    const proxyCpuMs = (await everyGroup({ cmd: "start" }, "held")) as number[];
     await allAcked(child);
     const initialPushS = (performance.now() - t0) / 1000;
+    const serverCpuMs = await ask<number>(child, { cmd: "cpu" }, "cpu");
     const proxyDecodeMs = await ask<number>(groups[0]!, { cmd: "decode" }, "decodeMs");
 
     // Single workload change -> every proxy holds it and the control plane has all 100 ACKs.
@@ -191,13 +214,16 @@ export async function run(): Promise<void> {
       await admin(
         `apiVersion: v1\nkind: Pod\nmetadata: {name: pod-0, namespace: ns-0, labels: {app: app-0, version: ${version}}}\nspec:\n  nodeName: node-0\n  serviceAccountName: sa-0\n  containers: [{name: main, command: [/bin/sleep, infinity], ports: [{containerPort: 8080}]}]`,
       );
+      trace(`change ${i}: applied`);
       await seen;
+      trace(`change ${i}: seen by all`);
       await allAcked(child);
       latencies.push(performance.now() - start);
+      trace(`change ${i}: acked by all, ${(performance.now() - start).toFixed(1)} ms`);
     }
     latencies.sort((a, b) => a - b);
-    const creds = grpc.credentials.createSsl(Buffer.from(info.roots.join("\n")));
-    const rss = await ask<{ now: number; peak: number; heap: number; external: number }>(
+    trace("changes done; reading RSS");
+    const rss = await ask<{ now: number; peak: number; heap: number; heapTotal: number; external: number }>(
       child,
       { cmd: "rss" },
       "rss",
@@ -205,19 +231,9 @@ export async function run(): Promise<void> {
     const rssMb = rss.now / (1 << 20);
 
     // CA: certificates per second through the gRPC API, 32 in flight, for workloads on node-0.
-    const caToken = tokens[0]!;
-    const ids = Array.from(
-      { length: WORKLOADS / PROXIES },
-      (_, k) =>
-        `spiffe://cluster.local/ns/ns-${((k * PROXIES) % SERVICES) % 10}/sa/sa-${(k * PROXIES) % SERVICES}`,
-    );
-    const csrs = Array.from({ length: CERTS }, (_, i) => ({
-      id: ids[i % ids.length]!,
-      csr: generateKeyAndCsr(ids[i % ids.length]!).csrPem,
-    }));
-    const ca = createCaClient(info.grpc, creds);
+    trace("CA requests");
     const md = new grpc.Metadata();
-    md.set("authorization", `Bearer ${caToken}`);
+    md.set("authorization", `Bearer ${tokens[0]!}`);
     let next = 0;
     const c0 = performance.now();
     await Promise.all(
@@ -240,6 +256,7 @@ export async function run(): Promise<void> {
       }),
     );
     const caCertsPerS = CERTS / ((performance.now() - c0) / 1000);
+    trace("CA done");
     ca.close();
 
     const result = {
@@ -266,7 +283,10 @@ export async function run(): Promise<void> {
       );
     }
     process.stdout.write(
-      `  (one proxy decodes its ${WORKLOADS + SERVICES} addresses in ${Math.round(proxyDecodeMs)} ms; control plane peak RSS ${Math.round(rss.peak / (1 << 20))} MB, heap ${Math.round(rss.heap / (1 << 20))} MB, external ${Math.round(rss.external / (1 << 20))} MB)\n`,
+      `  (initial push CPU: control plane ${(serverCpuMs / 1000).toFixed(2)} s, proxies ${(proxyCpuMs.reduce((a, b) => a + b, 0) / 1000).toFixed(2)} s)\n`,
+    );
+    process.stdout.write(
+      `  (one proxy decodes its ${WORKLOADS + SERVICES} addresses in ${Math.round(proxyDecodeMs)} ms; control plane peak RSS ${Math.round(rss.peak / (1 << 20))} MB, heap ${Math.round(rss.heap / (1 << 20))} of ${Math.round(rss.heapTotal / (1 << 20))} MB, external ${Math.round(rss.external / (1 << 20))} MB)\n`,
     );
     const dir = join(import.meta.dirname, "results");
     mkdirSync(dir, { recursive: true });

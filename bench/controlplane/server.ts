@@ -38,11 +38,27 @@ if (process.env.AMBIT_BENCH_TRACE) {
   cp.store.subscribe(() => (tPublished = performance.now()));
   cp.xds.on("push", () => process.stderr.write(`push at ${(performance.now() - t0).toFixed(1)}\n`));
 }
+let cpuMark = 0;
 // Peak resident memory, sampled: the initial push to 100 proxies is the high-water mark.
 let peak = 0;
-const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 50);
+let tick = 0;
+const sampler = setInterval(() => {
+  peak = Math.max(peak, process.memoryUsage.rss());
+  if (process.env.AMBIT_BENCH_TRACE && tick++ % 5 === 0) {
+    const m = process.memoryUsage();
+    process.stderr.write(
+      `mem rss ${m.rss >> 20} heapTotal ${m.heapTotal >> 20} heapUsed ${m.heapUsed >> 20} external ${m.external >> 20}\n`,
+    );
+  }
+}, 50);
 sampler.unref();
 process.on("message", (m: { cmd: string; node?: string; proxies?: number }) => {
+  // CPU time used since the last "cpu" message: the bench brackets the initial push with two.
+  if (m.cmd === "cpu") {
+    const now = process.cpuUsage();
+    process.send!({ cpu: (now.user + now.system - cpuMark) / 1000 });
+    cpuMark = now.user + now.system;
+  }
   if (m.cmd === "token") void cp.tokens.create(m.node!).then((token) => process.send!({ token }));
   if (m.cmd === "rss") {
     const mem = process.memoryUsage();
@@ -53,7 +69,13 @@ process.on("message", (m: { cmd: string; node?: string; proxies?: number }) => {
       process.stderr.write(`control plane live heap after GC: ${process.memoryUsage().heapUsed >> 20} MB\n`);
     }
     process.send!({
-      rss: { now: mem.rss, peak: Math.max(peak, mem.rss), heap: mem.heapUsed, external: mem.external },
+      rss: {
+        now: mem.rss,
+        peak: Math.max(peak, mem.rss),
+        heap: mem.heapUsed,
+        heapTotal: mem.heapTotal,
+        external: mem.external,
+      },
     });
   }
   // Every proxy has ACKed the Address version that carries the latest change.

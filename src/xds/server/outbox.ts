@@ -35,7 +35,7 @@ export class SendBudget {
 
   constructor(
     readonly limit: number,
-    private readonly maxHoldMs = 2_000,
+    private readonly maxHoldMs = 10_000,
     private readonly clock: Clock = systemClock,
   ) {}
 

@@ -134,3 +134,15 @@ export function loadFiles(
   }
   return result;
 }
+
+/** Parses several named texts (uploads, `-f` inputs) into one list of documents and syntax findings. */
+export function parseTexts(files: ReadonlyArray<{ name: string; text: string }>): LoadResult {
+  const documents: SourceDocument[] = [];
+  const findings: Finding[] = [];
+  for (const f of files) {
+    const r = parseText(f.text, f.name);
+    documents.push(...r.documents);
+    findings.push(...r.findings);
+  }
+  return { documents, findings };
+}

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { AmbitError } from "../common/errors.js";
 import { defaultStateDir, PORTS } from "../common/paths.js";
 import { localLayout } from "../local/layout.js";
-import { isAlive, readRecord } from "../local/record.js";
+import { runningRecord } from "../local/record.js";
 
 export interface AdminTarget {
   url: string;
@@ -21,8 +21,8 @@ export function adminTarget(opts: { controlplane?: string; stateDir?: string }):
   const stateDir = opts.stateDir ?? defaultStateDir();
   const explicit = opts.controlplane ?? process.env.AMBIT_CONTROLPLANE;
   const layout = localLayout(stateDir);
-  const local = explicit ? undefined : readRecord(layout.record);
-  if (local && isAlive(local.pid) && local.debugAddress)
+  const local = explicit ? undefined : runningRecord(layout.record);
+  if (local?.debugAddress)
     return {
       url: `http://${local.debugAddress}`,
       stateDir,

@@ -6,7 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { timingSafeEqual } from "node:crypto";
-import { parseText } from "../api/load.js";
+import { parseText, parseTexts } from "../api/load.js";
 import { findKind } from "../api/kinds/define.js";
 import { groupOf, keyOf, type Resource } from "../api/resource.js";
 import type { Finding } from "../api/findings.js";
@@ -132,14 +132,8 @@ function files(body: unknown): FilePayload[] {
 }
 
 function apply(deps: AdminApiDeps, payload: FilePayload[]): [number, unknown] {
-  const docs = [];
-  const syntax: Finding[] = [];
-  for (const f of payload) {
-    const r = parseText(f.text, f.name);
-    docs.push(...r.documents);
-    syntax.push(...r.findings);
-  }
-  const result = deps.store.apply(docs, { kind: "api" }, syntax);
+  const { documents, findings } = parseTexts(payload);
+  const result = deps.store.apply(documents, { kind: "api" }, findings);
   return [result.ok ? 200 : 422, result];
 }
 

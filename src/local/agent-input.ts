@@ -5,7 +5,7 @@
  * connections are captured before the VIP rules see them, as on a Kubernetes node where the
  * ztunnel sees the VIP and picks the endpoint itself.
  */
-import { serviceKey, type Service, type Workload } from "../model/workload.js";
+import { workloadPortFor, type Service, type Workload } from "../model/workload.js";
 import type { NodeRulesInput, NodeRulesService } from "../node/index.js";
 
 export interface LocalPodPlacement {
@@ -18,15 +18,10 @@ export interface LocalPodPlacement {
 
 export type NodeAgentInput = Pick<NodeRulesInput, "pods" | "services">;
 
-/** The workload port a service port lands on for one endpoint (0 in a mapping = same port). */
+/** The workload port a service port lands on for one endpoint; undefined when it cannot serve it. */
 export function targetPortFor(service: Service, servicePort: number, w: Workload): number | undefined {
-  const mapped = w.services[serviceKey(service)]?.find((m) => m.servicePort === servicePort);
-  if (mapped) return mapped.targetPort || servicePort;
   const sp = service.ports.find((p) => p.port === servicePort);
-  if (!sp) return undefined;
-  // A named target port the workload does not declare: Kubernetes sends no traffic to it.
-  if (sp.targetPortName && !sp.targetPort) return undefined;
-  return sp.targetPort || sp.port;
+  return sp ? workloadPortFor(w, service, sp) : undefined;
 }
 
 export function nodeAgentInput(

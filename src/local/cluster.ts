@@ -178,7 +178,11 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
   const rulesApplied = new Map<string, string>(); // node -> rules text last applied
   let running: Promise<void> | undefined;
   let again = false;
+  // Set when a pass could not do everything (a pod or a node's rules failed); the status timer
+  // then runs another pass. A clean pass leaves the next one to the next config change.
+  let retry = false;
   const reconcileOnce = async () => {
+    retry = false;
     const derived = controlPlane.state();
     const want = new Map<string, DesiredPod>(
       desiredPods(derived.pods).map((p) => [`${p.namespace}/${p.name}`, p]),
@@ -211,6 +215,7 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
         record.pods[key] = { netns, node: p.node, ip: p.ip };
         runtime.start({ ...p, netns, hostname: p.name });
       } catch (e) {
+        retry = true;
         log.error({ pod: key, err: errorText(e) }, "could not create the pod");
       }
     }
@@ -223,10 +228,18 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
         await applyNodeRules(n.netns, text);
         rulesApplied.set(n.name, text);
       } catch (e) {
+        retry = true;
         log.error({ node: n.name, err: errorText(e) }, "could not apply the node's redirection rules");
       }
     }
     record.pids = [...ztunnels.pids(), ...runtime.pids()];
+    writeJson(layout.record, record);
+  };
+  // Pod restarts change PIDs between passes; the record is rewritten only when they do.
+  const recordPids = () => {
+    const pids = [...ztunnels.pids(), ...runtime.pids()];
+    if (pids.join() === record.pids.join()) return;
+    record.pids = pids;
     writeJson(layout.record, record);
   };
   const reconcile = (): Promise<void> => {
@@ -240,7 +253,8 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
         try {
           await reconcileOnce();
         } catch (e) {
-          log.error({ err: errorText(e) }, "reconcile failed; retrying on the next change");
+          retry = true;
+          log.error({ err: errorText(e) }, "reconcile failed; retrying shortly");
         }
       } while (again);
     })().finally(() => {
@@ -288,8 +302,9 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
       (s) => writeJson(layout.status, s),
       () => undefined,
     );
-    // Catch changes whose reconcile failed (e.g. a transient iptables lock).
-    void reconcile();
+    // Retry a pass that failed (e.g. a transient iptables lock); keep the PIDs current.
+    if (retry) void reconcile();
+    else recordPids();
   }, 1_000);
 
   return {

@@ -54,9 +54,15 @@ export function readRecord(file: string): ClusterRecord | undefined {
   }
 }
 
-export function requireRecord(file: string): ClusterRecord {
+/** The record of the cluster whose supervisor is running, if one is. */
+export function runningRecord(file: string): ClusterRecord | undefined {
   const r = readRecord(file);
-  if (!r || !isAlive(r.pid))
+  return r && isAlive(r.pid) ? r : undefined;
+}
+
+export function requireRecord(file: string): ClusterRecord {
+  const r = runningRecord(file);
+  if (!r)
     throw new AmbitError(
       "LOCAL_NOT_RUNNING",
       "no local cluster is running",

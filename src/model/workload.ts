@@ -92,3 +92,15 @@ export interface Service {
 export function serviceKey(s: Pick<Service, "namespace" | "hostname">): string {
   return `${s.namespace}/${s.hostname}`;
 }
+
+/**
+ * The workload port a service port forwards to on `w`: its own mapping (0 = the service port),
+ * else the Service's numeric targetPort (0 = the service port). A named targetPort is resolved
+ * per workload, so a workload without a mapping for it cannot serve that port: undefined.
+ */
+export function workloadPortFor(w: Workload, service: Service, port: ServicePort): number | undefined {
+  const mapping = w.services[serviceKey(service)]?.find((m) => m.servicePort === port.port);
+  if (mapping) return mapping.targetPort || port.port;
+  if (port.targetPortName) return undefined;
+  return port.targetPort || port.port;
+}

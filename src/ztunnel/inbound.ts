@@ -15,7 +15,7 @@ import type { HboneInboundRequest, HboneInboundResult } from "./hbone/server.js"
 import { normalizeIp } from "./ip.js";
 import { observe } from "./observe.js";
 import { planInboundHbone, planInboundPlaintext } from "./plan-inbound.js";
-import { relay } from "./relay.js";
+import { forwardTcp } from "./forward.js";
 import type { WorkloadCert } from "./certs.js";
 import type { Service, Workload } from "../model/workload.js";
 
@@ -163,13 +163,5 @@ export async function handlePlaintextInbound(ctx: ProxyContext, socket: Socket):
     destinationIdentity: plan.destination.identity,
     ...(plan.decision.decidedBy ? { policy: plan.decision.decidedBy.policy } : {}),
   });
-  let upstream: Socket;
-  try {
-    upstream = await dial(ctx.connect, plan.target.ip, plan.target.port, ctx.connectTimeoutMs);
-  } catch (e) {
-    o.failed(errorText(e));
-    socket.resetAndDestroy();
-    return;
-  }
-  o.done(await relay(socket, upstream, o.progress));
+  await forwardTcp(ctx, socket, plan.target, o);
 }

@@ -6,7 +6,6 @@
  */
 import type { Socket } from "node:net";
 import { errorText } from "../common/errors.js";
-import { dial } from "./dial.js";
 import { HboneError } from "./hbone/errors.js";
 import type { ProxyContext } from "./context.js";
 import { hboneHeaders } from "./headers.js";
@@ -14,6 +13,7 @@ import { normalizeIp } from "./ip.js";
 import { observe } from "./observe.js";
 import { planOutbound } from "./plan-outbound.js";
 import { relay } from "./relay.js";
+import { forwardTcp } from "./forward.js";
 
 export async function handleOutbound(ctx: ProxyContext, socket: Socket): Promise<void> {
   socket.on("error", () => undefined); // reported by relay() or below
@@ -63,15 +63,7 @@ export async function handleOutbound(ctx: ProxyContext, socket: Socket): Promise
       ...(plan.service ? { service: plan.service } : {}),
       security: "unknown",
     });
-    let upstream: Socket;
-    try {
-      upstream = await dial(ctx.connect, plan.target.ip, plan.target.port, ctx.connectTimeoutMs);
-    } catch (e) {
-      o.failed(errorText(e));
-      socket.resetAndDestroy();
-      return;
-    }
-    o.done(await relay(socket, upstream, o.progress));
+    await forwardTcp(ctx, socket, plan.target, o);
     return;
   }
 

@@ -20,7 +20,7 @@
  * "HBONE to the waypoint, authority = original service VIP:port".
  */
 import {
-  serviceKey,
+  workloadPortFor,
   type Service,
   type ServicePort,
   type WaypointRef,
@@ -156,25 +156,15 @@ export function endpointsFor(
   port: ServicePort,
   vip: string,
 ): Candidate[] {
-  const key = serviceKey(service);
   const out: Candidate[] = [];
   for (const uid of service.endpoints) {
     const w = state.workloadByUid(uid);
     if (!w || !w.healthy || w.addresses.length === 0) continue;
-    const targetPort = targetPortOf(w, key, port);
+    const targetPort = workloadPortFor(w, service, port);
     if (targetPort === undefined) continue;
     out.push({ workload: w, target: { ip: addressFor(w, vip), port: targetPort } });
   }
   return out;
-}
-
-/** The workload port a service port forwards to; undefined when this workload cannot serve it. */
-function targetPortOf(w: Workload, key: string, port: ServicePort): number | undefined {
-  const mapping = w.services[key]?.find((m) => m.servicePort === port.port);
-  if (mapping) return mapping.targetPort || port.port;
-  // A named targetPort is resolved per workload; without a mapping this one does not have it.
-  if (port.targetPortName) return undefined;
-  return port.targetPort || port.port;
 }
 
 /** A workload address of the VIP's family when there is one (ztunnel prefers the caller's family). */

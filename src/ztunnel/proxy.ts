@@ -78,6 +78,8 @@ export async function startZtunnel(opts: ZtunnelOptions): Promise<Ztunnel> {
   const host = opts.host ?? "0.0.0.0";
   const trustDomain = opts.trustDomain ?? "cluster.local";
   const credentials = grpc.credentials.createSsl(Buffer.from(opts.controlPlaneRoots));
+  // Split once: the bundle is read on every TLS handshake of the data path.
+  const roots = trustRoots(opts.controlPlaneRoots);
   const channelOptions: grpc.ChannelOptions = {
     "grpc.ssl_target_name_override": opts.controlPlaneName ?? "istiod.istio-system.svc",
     "grpc.default_authority": opts.controlPlaneName ?? "istiod.istio-system.svc",
@@ -108,12 +110,12 @@ export async function startZtunnel(opts: ZtunnelOptions): Promise<Ztunnel> {
       token: opts.token,
       node: opts.node,
     }),
-    trustBundle: () => trustRoots(opts.controlPlaneRoots),
+    trustBundle: () => roots,
     log: log.child({ part: "certs" }),
   });
   const pool = new HbonePool({
     certFor: (id) => certs.get(id),
-    trustBundle: () => trustRoots(opts.controlPlaneRoots),
+    trustBundle: () => roots,
     log: log.child({ part: "hbone-client" }),
   });
   const metrics = new TcpMetrics();
@@ -133,7 +135,7 @@ export async function startZtunnel(opts: ZtunnelOptions): Promise<Ztunnel> {
   };
   const hbone = new HboneServer({
     trustDomain: () => trustDomain,
-    trustBundle: () => trustRoots(opts.controlPlaneRoots),
+    trustBundle: () => roots,
     certificateFor: (ip) => certificateFor(ctx, ip),
     onConnect: (req) => handleHboneConnect(ctx, req),
     log: log.child({ part: "hbone-server" }),

@@ -12,7 +12,7 @@ import { adminRequest, adminTarget } from "../admin-client.js";
 import { fail, printFindings, table } from "../output.js";
 import { defaultStateDir } from "../../common/paths.js";
 import { localLayout } from "../../local/layout.js";
-import { isAlive, readRecord, readStatus, type StatusRecord } from "../../local/record.js";
+import { readStatus, runningRecord, type StatusRecord } from "../../local/record.js";
 import { podColumns, serviceColumns } from "./get-columns.js";
 
 /** "<ns>/<name>" -> VIPs the registry gave each Service (local and hosts modes allocate them). */
@@ -30,8 +30,7 @@ async function serviceVips(cmd: Command): Promise<Map<string, string[]>> {
 /** Pod status from the running local cluster, if there is one. */
 function liveStatus(stateDir: string | undefined): StatusRecord | undefined {
   const layout = localLayout(stateDir ?? defaultStateDir());
-  const rec = readRecord(layout.record);
-  return rec && isAlive(rec.pid) ? readStatus(layout.status) : undefined;
+  return runningRecord(layout.record) ? readStatus(layout.status) : undefined;
 }
 
 interface GlobalOpts {

@@ -8,7 +8,7 @@ import type { Resource } from "../../api/resource.js";
 import { AmbitError } from "../../common/errors.js";
 import { defaultStateDir } from "../../common/paths.js";
 import { localLayout } from "../../local/layout.js";
-import { isAlive, readRecord } from "../../local/record.js";
+import { runningRecord } from "../../local/record.js";
 import { unixGet } from "../../local/unix-http.js";
 import type { Authorization } from "../../model/authorization.js";
 import type { Service, Workload } from "../../model/workload.js";
@@ -135,8 +135,7 @@ export function registerDescribe(program: Command): void {
 
 async function localCertificate(stateDir: string, w: Workload): Promise<CertStatus | undefined> {
   const layout = localLayout(stateDir);
-  const rec = readRecord(layout.record);
-  if (!rec || !isAlive(rec.pid) || !w.node) return undefined;
+  if (!runningRecord(layout.record) || !w.node) return undefined;
   try {
     const res = await unixGet(layout.node(w.node).adminSocket, "/config_dump", 2_000);
     const dump = JSON.parse(res.body) as { certificates?: CertStatus[] };

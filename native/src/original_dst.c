@@ -1,8 +1,10 @@
 /*
- * ambit_native: the one thing Node cannot do itself on the data path — read the destination a
- * connection had before the node agent's iptables REDIRECT/DNAT rewrote it (SO_ORIGINAL_DST).
+ * ambit_native: what Node cannot do itself on the data path — read the destination a connection
+ * had before the node agent's iptables REDIRECT/DNAT rewrote it (SO_ORIGINAL_DST), and tune the C
+ * library's allocator for a proxy's buffer churn.
  *
  *   originalDst(fd: number) -> { address: string, port: number, family: 4 | 6 }
+ *   tuneAllocator(...) -> boolean   (malloc_tuning.c: the C library's allocator thresholds)
  *
  * The kernel answers from the connection's conntrack entry (netfilter's getorigdst): level SOL_IP
  * with SO_ORIGINAL_DST for IPv4, level SOL_IPV6 with IP6T_SO_ORIGINAL_DST for IPv6. An AF_INET6
@@ -13,6 +15,8 @@
  * Only node_api.h (N-API), so the binary works across Node versions without node-addon-api.
  */
 #include <node_api.h>
+
+#include "malloc_tuning.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -123,5 +127,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   napi_value fn;
   if (napi_create_function(env, "originalDst", NAPI_AUTO_LENGTH, original_dst, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "originalDst", fn) != napi_ok) return NULL;
+  if (napi_create_function(env, "tuneAllocator", NAPI_AUTO_LENGTH, tune_allocator, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "tuneAllocator", fn) != napi_ok) return NULL;
   return exports;
 }

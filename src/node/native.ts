@@ -21,6 +21,8 @@ export interface OriginalDst {
 
 interface NativeAddon {
   originalDst(fd: number): OriginalDst;
+  /** glibc mallopt thresholds (native/src/malloc_tuning.c); false when not glibc. Absent in old builds. */
+  tuneAllocator?(mmapThreshold: number, trimThreshold: number, topPad: number): boolean;
 }
 
 /** native/build/Release/ambit_native.node, from src/node/ or dist/node/ alike (two levels up). */
@@ -64,6 +66,18 @@ export function loadNativeAddon(): NativeAddon {
   }
   addon = m;
   return addon;
+}
+
+/**
+ * Raises the C library's mmap and trim thresholds (see native/src/malloc_tuning.c). Returns
+ * false when the addon is missing or too old, or the C library is not glibc; never throws.
+ */
+export function tuneAllocator(mmapThreshold: number, trimThreshold: number, topPad: number): boolean {
+  try {
+    return loadNativeAddon().tuneAllocator?.(mmapThreshold, trimThreshold, topPad) ?? false;
+  } catch {
+    return false;
+  }
 }
 
 /** True when the addon is built and loads (for `ambit status`-style checks; never throws). */

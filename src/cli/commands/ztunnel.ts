@@ -5,6 +5,7 @@ import { AmbitError } from "../../common/errors.js";
 import { createLogger } from "../../common/log.js";
 import { originalDestination } from "../../node/native.js";
 import { startZtunnel } from "../../ztunnel/proxy.js";
+import { tuneProxyRuntime } from "../../ztunnel/runtime.js";
 import { fail } from "../output.js";
 
 interface ZtunnelFlags {
@@ -52,6 +53,8 @@ export function registerZtunnel(program: Command): void {
         const tokenHint = "create one with `ambit node-token create NODE` and save it to that file";
         readText(f.tokenFile, "node token", tokenHint);
         const log = createLogger("ztunnel");
+        const tuning = tuneProxyRuntime();
+        log.debug(tuning, "runtime tuned for the data path");
         const z = await startZtunnel({
           node: f.node,
           controlPlane: f.controlPlane,

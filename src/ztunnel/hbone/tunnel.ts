@@ -14,6 +14,7 @@ import type { Socket } from "node:net";
 import { errorText } from "../../common/errors.js";
 import type { Logger } from "../../common/log.js";
 import { parseAuthority } from "./authority.js";
+import { pump } from "../relay.js";
 
 export interface HboneInboundRequest {
   /** The destination "IP:port" the client asked for. */
@@ -125,7 +126,7 @@ export async function serveStream(
 }
 
 /**
- * Both directions with backpressure (pipe), FIN passed through in each direction on its own
+ * Both directions with backpressure (pump), FIN passed through in each direction on its own
  * (END_STREAM <-> TCP half-close), bytes counted, and a reset on either side reflected on the
  * other: an upstream error resets the stream with CONNECT_ERROR (RFC 9113 §8.5).
  */
@@ -154,10 +155,8 @@ function splice(
       ...(error ? { error } : {}),
     });
   };
-  stream.on("data", (c: Buffer) => (fromClient += c.length));
-  upstream.on("data", (c: Buffer) => (toClient += c.length));
-  stream.pipe(upstream);
-  upstream.pipe(stream);
+  pump(stream, upstream, (n) => (fromClient += n));
+  pump(upstream, stream, (n) => (toClient += n));
   upstream.on("error", (e) => {
     error ??= `upstream: ${errorText(e)}`;
     if (!stream.closed) stream.close(h2c.NGHTTP2_CONNECT_ERROR);

@@ -10,6 +10,7 @@ import {
   nativeAddonAvailable,
   originalDestination,
   socketFd,
+  tuneAllocator,
 } from "../../../src/node/native.js";
 
 // The positive cases need a real REDIRECT, so they live in the namespaced tier
@@ -46,6 +47,12 @@ describe("native addon: SO_ORIGINAL_DST", () => {
   test("is built and loads (npm run build:native)", () => {
     assert.ok(nativeAddonAvailable());
     assert.equal(typeof loadNativeAddon().originalDst, "function");
+  });
+
+  test("tuneAllocator sets glibc's thresholds and refuses nonsense", () => {
+    assert.equal(tuneAllocator(4 * 1024 * 1024, 64 * 1024 * 1024, 8 * 1024 * 1024), true);
+    assert.throws(() => loadNativeAddon().tuneAllocator?.(-1, 0, 0), TypeError);
+    assert.throws(() => loadNativeAddon().tuneAllocator?.(1.5, 0, 0), TypeError);
   });
 
   test("a descriptor that is not a socket: ENOTSOCK", () => {

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, Socket, type AddressInfo } from "node:net";
-import { relay } from "../../../src/ztunnel/relay.js";
+import { pump, relay, RELAY_BUFFER_BYTES } from "../../../src/ztunnel/relay.js";
 
 /** client -> [proxy: relay] -> echo-after-FIN server, all on 127.0.0.1. */
 test("relay copies both ways, passes a half-close through and counts bytes", async () => {
@@ -74,4 +74,37 @@ test("a reset upstream ends the relay and the client sees the connection close",
     proxy.close();
     server.close();
   }
+});
+
+test("pump stops reading once the writer holds RELAY_BUFFER_BYTES, resumes on drain, and loses nothing", async () => {
+  const { PassThrough, Writable } = await import("node:stream");
+  const from = new PassThrough();
+  const written: Buffer[] = [];
+  const pending: (() => void)[] = [];
+  // A sink that accepts writes but completes them only when told to: a stalled peer.
+  const to = new Writable({
+    highWaterMark: 16 * 1024,
+    write(chunk: Buffer, _enc, cb) {
+      written.push(chunk);
+      pending.push(cb);
+    },
+  });
+  let counted = 0;
+  pump(from as never, to as never, (n) => (counted += n));
+  const chunk = Buffer.alloc(64 * 1024, 1);
+  const chunks = 12; // 768 KiB, three times the bound
+  for (let i = 0; i < chunks; i++) from.write(chunk);
+  from.end();
+  await new Promise((r) => setImmediate(r));
+  // Reading paused with the writer holding about the bound, not everything.
+  assert.ok(from.isPaused(), "the reader is paused");
+  assert.ok(to.writableLength >= RELAY_BUFFER_BYTES && to.writableLength < RELAY_BUFFER_BYTES + chunk.length);
+  // Let the sink drain, repeatedly, until everything went through.
+  for (let i = 0; i < 100 && !to.writableFinished; i++) {
+    for (const cb of pending.splice(0)) cb();
+    await new Promise((r) => setImmediate(r));
+  }
+  assert.ok(to.writableFinished, "the end was passed on");
+  assert.equal(Buffer.concat(written).length, chunks * chunk.length);
+  assert.equal(counted, chunks * chunk.length);
 });

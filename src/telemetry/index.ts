@@ -1,4 +1,4 @@
-/** Telemetry shared by the proxies: Istio's TCP metrics, access logs, the metrics/readiness listeners. */
+/** Telemetry shared by the proxies: Istio's TCP and DNS metrics, access logs, the metrics/readiness listeners. */
 export {
   TCP_LABEL_NAMES,
   RESPONSE_FLAGS,
@@ -13,6 +13,17 @@ export {
   type TcpLabels,
 } from "./labels.js";
 export { TcpMetrics, ConnectionTracker, TCP_METRIC_NAMES, type ByteCounts } from "./tcp-metrics.js";
+export {
+  DnsMetrics,
+  dnsLabels,
+  DNS_DURATION_BUCKETS,
+  DNS_LABEL_NAMES,
+  DNS_METRIC_NAMES,
+  type DnsLabelName,
+  type DnsLabels,
+  type DnsQueryFacts,
+  type DnsSource,
+} from "./dns-metrics.js";
 export {
   AccessLog,
   accessLogRecord,

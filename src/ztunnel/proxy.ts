@@ -18,7 +18,7 @@ import {
   decodeAuthorization,
   decodeConfig,
 } from "../xds/index.js";
-import { AccessLog, TcpMetrics, startTelemetryServer } from "../telemetry/index.js";
+import { AccessLog, DnsMetrics, TcpMetrics, startTelemetryServer } from "../telemetry/index.js";
 import { DnsServer } from "./dns/index.js";
 import { startAdminServer, type AdminServer } from "./admin.js";
 import { caSigner, WorkloadCertManager } from "./certs.js";
@@ -183,9 +183,12 @@ export async function startZtunnel(opts: ZtunnelOptions): Promise<Ztunnel> {
     table: {
       domainSuffix: opts.domainSuffix ?? "cluster.local",
       services: () => state.services(),
+      // source_* labels of istio_dns_* (does not change answers)
+      clientWorkload: (ip) => state.workloadByIp(ip),
     },
     host,
     port: ports.dns,
+    metrics: new DnsMetrics(metrics.registry),
     log: log.child({ part: "dns" }),
   });
   const dnsPorts = await dns.start();

@@ -5,4 +5,5 @@ export { aliases, kubeExpansions, normalizeName, searchDomains, wildcards, type 
 export { encode, headerOnlyReply, parseQuery, RCODE, type ParsedQuery, type Rcode } from "./wire.js";
 export { UdpForwarder, parseUpstream, type ForwarderOptions, type Upstream } from "./forward.js";
 export { FrameReader, frame } from "./framing.js";
+export { upstreamFailure, type UpstreamFailure } from "./outcome.js";
 export { DnsServer, type DnsServerOptions, type DnsServerPorts } from "./server.js";

@@ -3,13 +3,22 @@
  * mesh names are answered from the table (resolve.ts); the rest go to the optional upstreams, or
  * get the local answer when there are none (local mode has no route outside).
  * Malformed input never throws out of here: it gets FORMERR or is dropped (wire.ts).
+ *
+ * Metrics (ztunnel's istio_dns_*, counted by telemetry/dns-metrics.ts) move where ztunnel moves
+ * them (istio/ztunnel src/dns/server.rs, Store::lookup and Store::forward): every query that
+ * reaches the resolver counts once in requests, whether answered from the table or forwarded;
+ * a forward also counts in upstream requests, records its duration however it ends, and counts
+ * in upstream failures when outcome.ts says so. Messages rejected before resolution (dropped,
+ * FORMERR, NOTIMP) are not counted: ztunnel's handler answers those without a lookup.
  */
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
 import { createServer, isIP, type Server, type Socket } from "node:net";
 import { errorText } from "../../common/errors.js";
 import { createLogger, type Logger } from "../../common/log.js";
+import { DnsMetrics, dnsLabels } from "../../telemetry/dns-metrics.js";
 import { FrameReader, frame } from "./framing.js";
 import { UdpForwarder, parseUpstream } from "./forward.js";
+import { upstreamFailure } from "./outcome.js";
 import { resolve } from "./resolve.js";
 import type { DnsAnswer, DnsTable } from "./table.js";
 import { encode, parseQuery } from "./wire.js";
@@ -26,6 +35,8 @@ export interface DnsServerOptions {
   ttlSeconds?: number;
   /** Per-upstream timeout (default 2000 ms). */
   forwardTimeoutMs?: number;
+  /** Where istio_dns_* are counted; pass the proxy's (on TcpMetrics' registry). Default: a private one. */
+  metrics?: DnsMetrics;
   log?: Logger;
 }
 
@@ -46,6 +57,7 @@ export class DnsServer {
   private readonly ttl: number;
   private readonly log: Logger;
   private readonly forwarder: UdpForwarder;
+  readonly metrics: DnsMetrics;
   private udp: UdpSocket | undefined;
   private tcp: Server | undefined;
   // live TCP clients, destroyed by close()
@@ -57,6 +69,7 @@ export class DnsServer {
     this.port = opts.port ?? 15053;
     this.ttl = opts.ttlSeconds ?? 30;
     this.log = opts.log ?? createLogger("dns");
+    this.metrics = opts.metrics ?? new DnsMetrics();
     this.forwarder = new UdpForwarder({
       upstreams: (opts.upstreams ?? []).map(parseUpstream),
       ...(opts.forwardTimeoutMs !== undefined ? { timeoutMs: opts.forwardTimeoutMs } : {}),
@@ -170,11 +183,21 @@ export class DnsServer {
         return parsed.reply;
       }
       const client = clientIp(from);
+      const labels = dnsLabels({
+        queryType: parsed.question.type,
+        protocol: transport,
+        source: this.table.clientWorkload?.(client),
+      });
+      this.metrics.request(labels);
       const clientNamespace = this.table.clientNamespace?.(client);
       const answer = resolve(this.table, parsed.question, clientNamespace ? { clientNamespace } : {});
       const base = { src: client, query: parsed.question.type, domain: parsed.question.name, transport };
       if (answer.forward && this.forwarder.enabled) {
+        this.metrics.upstreamRequest(labels);
+        const started = performance.now();
         const reply = await this.forwarder.forward(msg);
+        this.metrics.upstreamDone(labels, (performance.now() - started) / 1000);
+        if (upstreamFailure(reply)) this.metrics.upstreamFailure(labels);
         this.log.debug({ ...base, result: reply ? "forwarded" : "forwarding failed" }, "dns");
         return reply ?? encode(parsed.packet, { rcode: "SERVFAIL", edns: parsed.edns });
       }

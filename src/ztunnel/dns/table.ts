@@ -3,6 +3,7 @@
  * the proxy's state store: anything that can list services (the ztunnel's ProxyState, a test
  * fixture) is a DnsTable. Model `Service` objects fit DnsService structurally.
  */
+import type { DnsSource } from "../../telemetry/dns-metrics.js";
 
 /** A name the mesh answers for: a Kubernetes Service or a ServiceEntry host. */
 export interface DnsService {
@@ -27,6 +28,11 @@ export interface DnsTable {
    * understands: "<svc>" alone, and stripping "<ns>.svc.<suffix>" appended by the stub resolver.
    */
   clientNamespace?(ip: string): string | undefined;
+  /**
+   * The workload at a source IP, when known: its canonical service and revision become the
+   * source_* labels of the DNS metrics (as ztunnel labels them). It does not change answers.
+   */
+  clientWorkload?(ip: string): DnsSource | undefined;
 }
 
 /** Record types are dns-packet's names ("A", "AAAA", "MX", "UNKNOWN_65", ...). */

@@ -4,9 +4,9 @@
  * few such processes so that receiving the initial push is not serialized on one thread (on a
  * real mesh every proxy has its own node).
  *
- * A proxy keeps the bytes it received and decodes a resource when it reads it: decoding 11,000
- * addresses in each of 100 proxies on the bench machine would measure 100 times one proxy's
- * work, which `decode` reports for one proxy instead.
+ * A proxy keeps the bytes it received (byte-store.ts) and decodes a resource when it reads it:
+ * decoding 11,000 addresses in each of 100 proxies on the bench machine would measure 100 times
+ * one proxy's work, which `decode` reports for one proxy instead.
  *
  * Messages (parent -> child -> parent):
  *   {cmd: "start"}                 -> {held: cpuMs} once every proxy holds `expect` addresses
@@ -23,6 +23,8 @@ import {
   type XdsChange,
   type XdsSubscription,
 } from "../../src/xds/index.js";
+import { xdsProtos } from "../../src/xds/wire/protos.js";
+import { ByteStore } from "./byte-store.js";
 
 interface Setup {
   grpc: string;
@@ -39,7 +41,9 @@ type Message = { cmd: "start" } | { cmd: "expect"; version: string } | { cmd: "d
 const setup = JSON.parse(process.argv[2]!) as Setup;
 const creds = grpc.credentials.createSsl(Buffer.from(setup.roots.join("\n")));
 const clients: XdsClient[] = [];
-const subs: XdsSubscription<Uint8Array>[] = [];
+// Per proxy: its subscription (name -> reference into its store) and its store of bytes.
+const subs: XdsSubscription<number>[] = [];
+const stores: ByteStore[] = [];
 const send = (m: object) => process.send!(m);
 
 process.on("message", (m: Message) => {
@@ -47,7 +51,7 @@ process.on("message", (m: Message) => {
   if (m.cmd === "expect") expect(m.version);
   if (m.cmd === "decode") {
     const t = performance.now();
-    for (const bytes of subs[0]?.resources().values() ?? []) decodeAddress(bytes);
+    for (const i of subs[0]?.resources().values() ?? []) decodeAddress(stores[0]!.get(i));
     send({ decodeMs: performance.now() - t });
   }
   if (m.cmd === "stop") {
@@ -57,6 +61,9 @@ process.on("message", (m: Message) => {
 });
 // An orphan (the bench died) must not linger.
 process.on("disconnect", () => process.exit(1));
+// The resource schemas are loaded before the proxies start, as a node proxy process has them
+// before its first config arrives (the XdsClient itself needs no schema).
+xdsProtos();
 send({ up: "" });
 
 async function start(): Promise<void> {
@@ -71,7 +78,9 @@ async function start(): Promise<void> {
       // one HTTP/2 connection between all the clients of this process).
       channelOptions: { "grpc.use_local_subchannel_pool": 1 },
     });
-    subs.push(c.subscribe(ADDRESS_TYPE_URL, { decode: (b) => b }));
+    const store = new ByteStore();
+    stores.push(store);
+    subs.push(c.subscribe(ADDRESS_TYPE_URL, { decode: (b) => store.put(b) }));
     clients.push(c);
     c.start();
     // Let the other proxy processes' connections in between: a real mesh's proxies do not
@@ -84,20 +93,23 @@ async function start(): Promise<void> {
 }
 
 function expect(version: string): void {
-  const holdsVersion = (s: XdsSubscription<Uint8Array>) => {
-    const bytes = s.get(setup.watch);
-    const a = bytes && decodeAddress(bytes);
+  const holdsVersion = (s: XdsSubscription<number>, k: number) => {
+    const i = s.get(setup.watch);
+    const a = i !== undefined ? decodeAddress(stores[k]!.get(i)) : undefined;
     return a?.kind === "workload" && a.workload.labels.version === version;
   };
-  const all = subs.map((s) =>
-    until(s, (c) => c !== undefined && [...c.updated, ...c.added].includes(setup.watch) && holdsVersion(s)),
+  const all = subs.map((s, k) =>
+    until(
+      s,
+      (c) => c !== undefined && [...c.updated, ...c.added].includes(setup.watch) && holdsVersion(s, k),
+    ),
   );
   send({ ready: "" });
   void Promise.all(all).then(() => send({ seen: "" }));
 }
 
 /** Resolves when `done` holds, checked now and after every change; bounded at 60 s. */
-function until(s: XdsSubscription<Uint8Array>, done: (c?: XdsChange) => boolean): Promise<void> {
+function until(s: XdsSubscription<number>, done: (c?: XdsChange) => boolean): Promise<void> {
   return new Promise((resolve, reject) => {
     if (done()) return resolve();
     const timer = setTimeout(() => {

@@ -5,7 +5,7 @@
  */
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { LineCounter, isNode, parseAllDocuments, type Document } from "yaml";
+import { Composer, LineCounter, Parser, isNode, parseDocument, type Document } from "yaml";
 import { AmbitError } from "../common/errors.js";
 import type { Finding, PathSegment } from "./findings.js";
 
@@ -28,36 +28,41 @@ export interface LoadResult {
 
 const CONFIG_EXTENSIONS = [".yaml", ".yml", ".json"];
 
-/** Parses one file's text. `file` is only used to label documents and findings. */
+/**
+ * Parses one file's text. `file` is only used to label documents and findings. Documents are
+ * parsed one at a time and only their values are kept, so a large file (thousands of documents)
+ * never holds every syntax tree at once.
+ */
 export function parseText(text: string, file: string): LoadResult {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
+  const composer = new Composer({ uniqueKeys: true });
   const documents: SourceDocument[] = [];
   const findings: Finding[] = [];
-  const list = Array.isArray(docs) ? docs : [docs];
-  list.forEach((doc, docIndex) => {
-    const errors = "errors" in doc ? doc.errors : [];
-    if (errors.length > 0) {
-      for (const err of errors) {
-        const pos = err.linePos?.[0];
+  let docIndex = 0;
+  for (const doc of composer.compose(new Parser(lineCounter.addNewLine).parse(text))) {
+    addDocument(doc, docIndex++);
+  }
+  return { documents, findings };
+
+  function addDocument(doc: Document.Parsed, docIndex: number): void {
+    if (doc.errors.length > 0) {
+      for (const err of doc.errors) {
+        const pos = lineCounter.linePos(err.pos[0]);
         findings.push({
           severity: "error",
           code: "YAML_SYNTAX",
           message: `YAML syntax error: ${err.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")}`,
           file,
           docIndex,
-          ...(pos ? { line: pos.line, column: pos.col } : {}),
+          line: pos.line,
+          column: pos.col,
         });
       }
       return;
     }
-    const value: unknown = (doc as Document).toJS({ maxAliasCount: 100 });
+    const value: unknown = doc.toJS({ maxAliasCount: 100 });
     if (value === null || value === undefined) return; // empty document between separators
-    const lineOf = (path: readonly PathSegment[]): number | undefined => {
-      const node = (doc as Document).getIn(path, true);
-      if (!isNode(node) || !node.range) return undefined;
-      return lineCounter.linePos(node.range[0]).line;
-    };
+    const lineOf = sourceLines(text, doc.range, lineCounter);
     if (isList(value)) {
       value.items.forEach((item, i) => {
         documents.push({
@@ -71,8 +76,28 @@ export function parseText(text: string, file: string): LoadResult {
       return;
     }
     documents.push({ file, docIndex, value, pathPrefix: [], lineOf });
-  });
-  return { documents, findings };
+  }
+}
+
+/**
+ * Finds the line of a path in one document, without keeping the document's syntax tree: a large
+ * apply (thousands of documents) would otherwise hold every tree until it is validated and
+ * stored, though lines are wanted only for the few documents with findings. The document's text is parsed
+ * again on first use; node offsets in it are relative to where the document starts.
+ */
+function sourceLines(
+  text: string,
+  range: readonly [number, number, number],
+  lineCounter: LineCounter,
+): (path: readonly PathSegment[]) => number | undefined {
+  const start = range[0];
+  let reparsed: Document | undefined;
+  return (path) => {
+    reparsed ??= parseDocument(text.slice(start, range[2]), { uniqueKeys: true });
+    const node = reparsed.getIn(path, true);
+    if (!isNode(node) || !node.range) return undefined;
+    return lineCounter.linePos(start + node.range[0]).line;
+  };
 }
 
 function isList(v: unknown): v is { items: unknown[] } {

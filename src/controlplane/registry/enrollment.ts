@@ -16,9 +16,10 @@
  * HBONE only when they say they speak it: label networking.istio.io/tunnel=http, or annotation
  * ambient.istio.io/redirection=enabled (setTunnelProtocol in ambient/workloads.go).
  */
+import { DATAPLANE_MODE_LABEL, namespaceEnrollmentReason } from "../../xds/convert/enrollment.js";
 import type { ResolvedMesh } from "./types.js";
 
-export const DATAPLANE_MODE = "istio.io/dataplane-mode";
+export const DATAPLANE_MODE = DATAPLANE_MODE_LABEL;
 const SIDECAR_STATUS = "sidecar.istio.io/status";
 const REDIRECTION = "ambient.istio.io/redirection";
 const TUNNEL = "networking.istio.io/tunnel";
@@ -55,8 +56,8 @@ export function podEnrollment(pod: PodFacts, mesh: ResolvedMesh): Enrollment {
         : `pod label ${DATAPLANE_MODE}=none`,
     );
   }
-  if (nsMode === "ambient")
-    return { enrolled: true, reason: `namespace ${pod.namespace} has label ${DATAPLANE_MODE}=ambient` };
+  // The one reason decoders restore when a Workload omits it (xds/convert/enrollment.ts).
+  if (nsMode === "ambient") return { enrolled: true, reason: namespaceEnrollmentReason(pod.namespace) };
   return no(`neither the pod nor namespace ${pod.namespace} has label ${DATAPLANE_MODE}=ambient`);
 }
 

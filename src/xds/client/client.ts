@@ -67,11 +67,15 @@ export class XdsClient extends EventEmitter<XdsClientEvents> {
       // ours so a control plane that comes back is found as promptly as the stream retries.
       "grpc.initial_reconnect_backoff_ms": opts.backoff?.initialMs ?? 100,
       "grpc.max_reconnect_backoff_ms": opts.backoff?.maxMs ?? 15_000,
-      // Responses are split at ~1 MiB by Ambit's server, but one large resource may exceed 4 MiB.
+      // Ambit's server splits responses at 256 KiB of resources, but a response always carries at
+      // least one resource, and a single large one may exceed gRPC's default limit of 4 MiB.
       "grpc.max_receive_message_length": 64 << 20,
       // A larger HTTP/2 window lets the initial push (megabytes) flow without waiting for a
       // WINDOW_UPDATE round trip every 64 KiB.
       "grpc-node.flow_control_window": 4 << 20,
+      // The stream is re-established by this client (with the versions it holds); grpc-js'
+      // transparent retries would only add a buffer of every request it writes (the ACKs).
+      "grpc.enable_retries": 0,
       ...opts.channelOptions,
     });
   }

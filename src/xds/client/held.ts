@@ -3,8 +3,8 @@
  * plain ReadonlyMap<name, value> through this view, without a second map to keep in step.
  */
 export interface Held<T> {
-  version: string;
-  value: T;
+  readonly version: string;
+  readonly value: T;
 }
 
 export class HeldView<T> implements ReadonlyMap<string, T> {

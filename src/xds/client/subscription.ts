@@ -42,7 +42,8 @@ export interface XdsSubscriptionEvents {
 const MAX_NACK_MESSAGE = 4096;
 
 export class XdsSubscription<T> extends EventEmitter<XdsSubscriptionEvents> {
-  // name -> last good value and its version
+  // name -> last good value and its version. An entry is replaced rather than updated, so that
+  // applying a resource is one map operation: a proxy applies every resource of the mesh.
   private readonly held = new Map<string, Held<T>>();
   private readonly view = new HeldView(this.held);
   private syncedOnce = false;
@@ -134,15 +135,11 @@ export class XdsSubscription<T> extends EventEmitter<XdsSubscriptionEvents> {
         errors.set(r.name, errorText(e));
         continue;
       }
-      const prev = this.held.get(r.name);
-      if (prev) {
-        prev.version = r.version;
-        prev.value = value;
-        change.updated.push(r.name);
-      } else {
-        this.held.set(r.name, { version: r.version, value });
-        change.added.push(r.name);
-      }
+      // One lookup: the map grows when the name is new.
+      const size = this.held.size;
+      this.held.set(r.name, { version: r.version, value });
+      if (this.held.size > size) change.added.push(r.name);
+      else change.updated.push(r.name);
     }
     for (const name of resp.removed) if (this.held.delete(name)) change.removed.push(name);
     this.systemVersion = resp.systemVersionInfo;

@@ -7,17 +7,18 @@
 import { AmbitError } from "../../common/errors.js";
 import type { WaypointRef } from "../../model/workload.js";
 import type { PbGatewayAddress } from "../wire/resources.js";
+import { dropEmpty } from "./empty.js";
 import { formatIp, parseIp } from "./ip.js";
 import { checkPort, invalidResource } from "./invalid.js";
 
 export function waypointToPb(w: WaypointRef): PbGatewayAddress {
   const slash = w.gateway.indexOf("/");
-  return {
-    hostname: { namespace: slash < 0 ? "" : w.gateway.slice(0, slash), hostname: w.hostname },
+  return dropEmpty({
+    hostname: dropEmpty({ namespace: slash < 0 ? "" : w.gateway.slice(0, slash), hostname: w.hostname }),
     hbone_mtls_port: w.port,
     gateway: w.gateway,
     vips: w.addresses.map((a) => ipBytes(a, "waypoint.addresses")),
-  };
+  });
 }
 
 export function pbToWaypoint(pb: PbGatewayAddress, what: string, path: string): WaypointRef {

@@ -4,10 +4,13 @@
  * Istio's defaults for elided fields (trust domain "cluster.local", service account "default").
  */
 import type { PortMapping, Workload, WorkloadKind } from "../../model/workload.js";
+import { namespaceEnrollmentReason } from "./enrollment.js";
+import { dropEmpty } from "./empty.js";
 import {
   PB_STATUS,
   PB_TUNNEL,
   PB_WORKLOAD_TYPE,
+  type PbPort,
   type PbPortList,
   type PbWorkload,
 } from "../wire/resources.js";
@@ -21,34 +24,47 @@ const KINDS: readonly WorkloadKind[] = ["Pod", "WorkloadEntry"];
 export function workloadToPb(w: Workload): PbWorkload {
   const services: Record<string, PbPortList> = {};
   for (const [key, ports] of Object.entries(w.services)) {
-    services[key] = { ports: ports.map((p) => ({ service_port: p.servicePort, target_port: p.targetPort })) };
+    services[key] = { ports: ports.map(portMappingToPb) };
   }
+  // Fields at their proto3 default (empty, zero, false) are left out, as Go's and Rust's
+  // encoders do (protobufjs would write them when present): every proxy receives every workload.
   const pb: PbWorkload = {
     uid: w.uid,
     name: w.name,
     namespace: w.namespace,
     addresses: w.addresses.map((a, i) => ipBytes(a, `Workload ${w.uid} addresses[${i}]`)),
-    network: w.network,
-    tunnel_protocol: w.tunnelProtocol === "HBONE" ? PB_TUNNEL.HBONE : PB_TUNNEL.NONE,
-    trust_domain: w.trustDomain,
+    // Istio leaves the trust domain out when it is "cluster.local" (pickTrustDomain in
+    // pilot/pkg/serviceregistry/kube/controller/ambient/workloads.go); proxies default it.
+    trust_domain: w.trustDomain === DEFAULT_TRUST_DOMAIN ? undefined : w.trustDomain,
     service_account: w.serviceAccount,
     node: w.node,
     canonical_name: w.canonicalName,
     canonical_revision: w.canonicalRevision,
-    // Telemetry only: a pod that is its own workload is reported as a POD.
-    workload_type:
-      w.kind === "Pod" && w.workloadName === w.name ? PB_WORKLOAD_TYPE.POD : PB_WORKLOAD_TYPE.DEPLOYMENT,
     workload_name: w.workloadName,
-    authorization_policies: w.authorizationPolicies,
-    status: w.healthy ? PB_STATUS.HEALTHY : PB_STATUS.UNHEALTHY,
-    cluster_id: w.uid.includes("//") ? w.uid.slice(0, w.uid.indexOf("//")) : "",
+    cluster_id: w.uid.includes("//") ? w.uid.slice(0, w.uid.indexOf("//")) : undefined,
     services,
     labels: w.labels,
-    kind: w.kind,
-    enrolled: w.enrolled,
-    enrollment_reason: w.enrollmentReason,
+    // Ambit-only fields, left out when decoding would restore them anyway.
+    kind: kindFromUid(w.uid) === w.kind ? undefined : w.kind,
+    enrollment_reason:
+      w.enrolled && w.enrollmentReason === namespaceEnrollmentReason(w.namespace)
+        ? undefined
+        : w.enrollmentReason,
   };
+  if (w.network) pb.network = w.network;
+  if (w.tunnelProtocol === "HBONE") pb.tunnel_protocol = PB_TUNNEL.HBONE;
+  // Telemetry only: a pod that is its own workload is reported as a POD.
+  if (w.kind === "Pod" && w.workloadName === w.name) pb.workload_type = PB_WORKLOAD_TYPE.POD;
+  if (w.authorizationPolicies.length > 0) pb.authorization_policies = w.authorizationPolicies;
+  if (!w.healthy) pb.status = PB_STATUS.UNHEALTHY;
+  if (w.enrolled) pb.enrolled = true;
   if (w.waypoint) pb.waypoint = waypointToPb(w.waypoint);
+  return dropEmpty(pb);
+}
+
+function portMappingToPb(p: PortMapping): PbPort {
+  const pb: PbPort = { service_port: p.servicePort };
+  if (p.targetPort) pb.target_port = p.targetPort;
   return pb;
 }
 
@@ -67,6 +83,7 @@ export function pbToWorkload(pb: PbWorkload): Workload {
   if (status !== PB_STATUS.HEALTHY && status !== PB_STATUS.UNHEALTHY) {
     throw invalidResource(what, "status", `unknown value ${status}`);
   }
+  const enrolled = pb.enrolled ?? false;
   const w: Workload = {
     uid,
     name,
@@ -82,8 +99,8 @@ export function pbToWorkload(pb: PbWorkload): Workload {
     workloadName: pb.workload_name || name,
     canonicalName: pb.canonical_name || pb.workload_name || name,
     canonicalRevision: pb.canonical_revision || "latest",
-    enrolled: pb.enrolled ?? false,
-    enrollmentReason: pb.enrollment_reason ?? "",
+    enrolled,
+    enrollmentReason: pb.enrollment_reason || (enrolled ? namespaceEnrollmentReason(namespace) : ""),
     tunnelProtocol: tunnel === PB_TUNNEL.HBONE ? "HBONE" : "NONE",
     services: servicesOf(pb.services ?? {}, what),
     authorizationPolicies: [...(pb.authorization_policies ?? [])],
@@ -93,13 +110,17 @@ export function pbToWorkload(pb: PbWorkload): Workload {
   return w;
 }
 
-/** Ambit sends the kind; for a resource without it, the uid's Kind segment decides, else Pod. */
+/** Ambit sends the kind unless the uid's Kind segment gives it; without either, Pod. */
 function kindOf(kind: string | undefined, uid: string, what: string): WorkloadKind {
   if (kind) {
     const k = KINDS.find((x) => x === kind);
     if (!k) throw invalidResource(what, "kind", `unknown kind "${kind}"`);
     return k;
   }
+  return kindFromUid(uid);
+}
+
+function kindFromUid(uid: string): WorkloadKind {
   return KINDS.find((k) => uid.includes(`/${k}/`)) ?? "Pod";
 }
 

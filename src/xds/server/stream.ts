@@ -217,7 +217,7 @@ export class AdsStream {
    */
   private send(sub: Subscription, plan: DeltaPlan, version: number, force: boolean): void {
     if (version > sub.sentVersion) sub.sentVersion = version;
-    if (plan.upserts.length === 0 && plan.removed.length === 0 && !force) {
+    if (!plan.snapshot && plan.upserts.length === 0 && plan.removed.length === 0 && !force) {
       advanceAcked(sub);
       return;
     }

@@ -50,9 +50,10 @@ export class Subscription {
 
 /** What to send: resources to add/update and names to remove. */
 export interface DeltaPlan {
+  /** Empty when `snapshot` is set: then the snapshot is what is sent. */
   upserts: StoredResource[];
   removed: string[];
-  /** Set when upserts are exactly this store snapshot and the proxy held nothing before. */
+  /** Set when the proxy held nothing and gets this whole store snapshot. */
   snapshot?: TypeResources | undefined;
 }
 
@@ -117,9 +118,9 @@ export function planDelta(
     return plan;
   }
   if (sub.wildcard && sub.known.size === 0) {
-    // A fresh wildcard subscriber gets everything; commitPlan can then share the snapshot.
-    plan.upserts = [...(resources?.values() ?? [])];
-    plan.snapshot = resources;
+    // A fresh wildcard subscriber gets everything; commitPlan can then share the snapshot, and
+    // the responses are the snapshot's, encoded once for every proxy (bodies.ts).
+    if (resources && resources.size > 0) plan.snapshot = resources;
     return plan;
   }
   const names = sub.wildcard ? (resources?.keys() ?? []) : sub.names;

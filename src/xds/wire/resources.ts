@@ -153,5 +153,8 @@ export function encodePb<T extends object>(type: protobuf.Type, value: T): Uint8
 
 /** Decodes bytes into the type's shape; throws protobufjs' error on malformed input. */
 export function decodePb<T extends object>(type: protobuf.Type, bytes: Uint8Array): T {
-  return type.decode(bytes) as unknown as T;
+  // protobufjs reads strings faster from a Buffer (native UTF-8 decoding); the client hands
+  // decoders plain views (response-reader.ts), so wrap them, without copying.
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return type.decode(buf) as unknown as T;
 }

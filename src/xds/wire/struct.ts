@@ -1,6 +1,7 @@
 /**
- * google.protobuf.Struct <-> plain JSON, for the node metadata a proxy sends in its first
- * request (labels, namespace, IP, ...). protobufjs has no built-in JSON mapping for Struct.
+ * google.protobuf.Struct -> plain JSON, for the node metadata a proxy sends in its first
+ * request (labels, namespace, IP, ...): protobufjs has no built-in JSON mapping for Struct.
+ * (The client writes Struct itself: request-writer.ts.)
  * Field names are camelCase here, unlike the rest of the wire types: protobufjs supplies
  * google/protobuf/struct.proto from its bundled definitions, which are spelled that way.
  */
@@ -19,21 +20,6 @@ export interface PbValue {
 
 export interface PbStruct {
   fields?: Record<string, PbValue>;
-}
-
-export function toStruct(obj: Record<string, JsonValue>): PbStruct {
-  const fields: Record<string, PbValue> = {};
-  for (const [k, v] of Object.entries(obj)) fields[k] = toValue(v);
-  return { fields };
-}
-
-function toValue(v: JsonValue): PbValue {
-  if (v === null) return { nullValue: 0 };
-  if (typeof v === "number") return { numberValue: v };
-  if (typeof v === "string") return { stringValue: v };
-  if (typeof v === "boolean") return { boolValue: v };
-  if (Array.isArray(v)) return { listValue: { values: v.map(toValue) } };
-  return { structValue: toStruct(v) };
 }
 
 export function fromStruct(s: PbStruct | null | undefined): Record<string, JsonValue> {

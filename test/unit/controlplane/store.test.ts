@@ -116,3 +116,26 @@ test("watched directory: load, bad edit keeps last good, removal deletes, owners
   assert.equal(viaApi.ok, false);
   assert.match(viaApi.findings[0]!.message, /owned by the watched directory/);
 });
+
+test("findings name the line in the file, in any document of a multi-document file or List", () => {
+  const store = new ConfigStore({ log });
+  const text = [
+    ns("a"),
+    `# second\n${sa("x", "a")}`,
+    "apiVersion: v1\nkind: List\nitems:\n" +
+      "- apiVersion: v1\n  kind: ServiceAccount\n  metadata:\n    name: ok\n    namespace: a\n" +
+      "- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: Bad_Name\n",
+  ].join("---\n");
+  const r = store.apply(docs(text));
+  assert.equal(r.ok, false);
+  assert.deepEqual(
+    r.findings.map((f) => [f.docIndex, f.path, f.line]),
+    [[2, "items[1].metadata.name", 24]],
+  );
+  // Syntax errors too, with the column.
+  const bad = parseText(`${ns("a")}---\nkind: a: b\nx: 1\n`, "in.yaml");
+  assert.deepEqual(
+    bad.findings.map((f) => [f.code, f.docIndex, f.line, f.column]),
+    [["YAML_SYNTAX", 1, 6, 7]],
+  );
+});

@@ -137,6 +137,43 @@ test("a workload as Istio writes it (no Ambit fields) decodes with Istio's defau
   assert.deepEqual(r.workload.addresses, ["10.0.0.1"]);
 });
 
+test("addresses leave out what decoding restores, and keep what it could not", () => {
+  const raw = (bytes: Uint8Array) =>
+    xdsProtos().Address.toObject(xdsProtos().Address.decode(bytes)) as PbAddress;
+  // The common case: default trust domain, a Pod uid, enrolled by its namespace's label.
+  const usual = syntheticWorkload(4, {
+    enrollmentReason: "namespace ns-4 has label istio.io/dataplane-mode=ambient",
+  });
+  const wire = raw(encodeWorkload(usual)).workload ?? {};
+  for (const field of ["trust_domain", "kind", "enrollment_reason", "network", "status", "workload_type"]) {
+    assert.equal(field in wire, false, `${field} is not sent`);
+  }
+  assert.equal(wire.enrolled, true);
+  assert.deepEqual(decodeAddress(encodeWorkload(usual)), { kind: "workload", workload: usual });
+  // Anything else travels.
+  const unusual = syntheticWorkload(5, {
+    trustDomain: "example.org",
+    identity: "spiffe://example.org/ns/ns-5/sa/app-5",
+    kind: "WorkloadEntry",
+    enrollmentReason: "pod label istio.io/dataplane-mode=ambient",
+    healthy: false,
+  });
+  const w2 = raw(encodeWorkload(unusual)).workload ?? {};
+  assert.equal(w2.trust_domain, "example.org");
+  assert.equal(w2.kind, "WorkloadEntry");
+  assert.equal(w2.enrollment_reason, "pod label istio.io/dataplane-mode=ambient");
+  assert.deepEqual(decodeAddress(encodeWorkload(unusual)), { kind: "workload", workload: unusual });
+  // Services: source, location and protocol at their defaults are left out.
+  const svc = syntheticService(6);
+  const s = raw(encodeService(svc)).service ?? {};
+  assert.equal("source" in s || "location" in s, false);
+  assert.equal(
+    (s.ports ?? []).some((p) => "protocol" in p),
+    false,
+  );
+  assert.deepEqual(decodeAddress(encodeService(svc)), { kind: "service", service: svc });
+});
+
 test("an Istio-style waypoint given by address becomes a waypoint with that VIP", () => {
   const r = decodeAddress(
     address({

@@ -21,8 +21,9 @@ function storeWith(entries: Record<string, string>): ResourceStore {
   return store;
 }
 
+// What a plan sends: a whole snapshot (a fresh wildcard subscriber), or its upserts.
 const names = (p: DeltaPlan) => ({
-  upserts: p.upserts.map((r) => r.name).sort(),
+  upserts: [...(p.snapshot?.values() ?? p.upserts)].map((r) => r.name).sort(),
   removed: [...p.removed].sort(),
 });
 

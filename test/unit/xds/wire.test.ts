@@ -195,3 +195,62 @@ test("client state: applies, reports the change, and NACKs bad resources while k
   });
   assert.match(wrongType ?? "", /x: resource has type type.googleapis.com\/other/);
 });
+
+test("the client's reader: values are views into the response; damaged responses are refused", () => {
+  const buf = serializeResponse({
+    body: encodeResponseBody(T, [encodeResourceEnvelope("a", "v1", T, Buffer.from("AAA"))]),
+    systemVersionInfo: "1",
+    nonce: "n",
+    removed: [],
+  });
+  const value = deserializeResponse(buf).resources[0]!.value;
+  assert.equal(value.buffer, buf.buffer, "not a copy");
+  assert.equal(Buffer.from(value).toString(), "AAA");
+  for (const cut of [1, 3, buf.length - 4]) {
+    assert.throws(() => deserializeResponse(buf.subarray(0, cut)), /truncated|wire type/);
+  }
+});
+
+test("the client's reader skips unknown varint fields of any width", () => {
+  const R = xdsProtos().DeltaDiscoveryResponse;
+  // An unknown uint64 field (number 99) holding 2^62, before and after a resource.
+  const unknown = Buffer.from([0x98, 0x06, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x40]);
+  const known = Buffer.from(
+    R.encode({
+      nonce: "x",
+      resources: [{ name: "a", version: "1", resource: { type_url: T, value: Buffer.from("v") } }],
+    }).finish(),
+  );
+  const r = deserializeResponse(Buffer.concat([unknown, known, unknown]));
+  assert.equal(r.nonce, "x");
+  assert.deepEqual(
+    r.resources.map((x) => [x.name, x.version, x.typeUrl]),
+    [["a", "1", T]],
+  );
+});
+
+test("requests leave out fields at their default: an ACK is its type URL and nonce", () => {
+  const ack: XdsDeltaRequest = {
+    typeUrl: T,
+    subscribe: [],
+    unsubscribe: [],
+    initialVersions: {},
+    responseNonce: "12",
+  };
+  const buf = serializeRequest(ack);
+  assert.equal(buf.length, 2 + T.length + 2 + 2);
+  assert.deepEqual(deserializeRequest(buf), ack);
+  // A NACK with code 0 still carries its message.
+  const nack = { ...ack, errorDetail: { code: 0, message: "bad" } };
+  assert.deepEqual(deserializeRequest(serializeRequest(nack)), nack);
+  // Empty node metadata, and an initial request with versions.
+  const first: XdsDeltaRequest = {
+    node: { id: "n", cluster: "", metadata: {} },
+    typeUrl: T,
+    subscribe: ["*"],
+    unsubscribe: [],
+    initialVersions: { a: "1", b: "2" },
+    responseNonce: "",
+  };
+  assert.deepEqual(deserializeRequest(serializeRequest(first)), first);
+});

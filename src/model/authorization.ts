@@ -31,6 +31,23 @@ export interface L4Match {
   notDestinationPorts: number[];
 }
 
+/** An L4Match with every list empty (it matches any connection), then `fields`. */
+export function l4Match(fields: Partial<L4Match> = {}): L4Match {
+  return {
+    namespaces: [],
+    notNamespaces: [],
+    principals: [],
+    notPrincipals: [],
+    sourceIps: [],
+    notSourceIps: [],
+    destinationIps: [],
+    notDestinationIps: [],
+    destinationPorts: [],
+    notDestinationPorts: [],
+    ...fields,
+  };
+}
+
 /** Clause = one `from` source, `to` operation or `when` condition group: any match satisfies it. */
 export interface Clause {
   matches: L4Match[];

@@ -53,21 +53,6 @@ export function serviceAccountPrincipal(value: string, policyNamespace: string):
   return { kind: "suffix", value: `/ns/${ns}/sa/${sa}` };
 }
 
-export function emptyMatch(): L4Match {
-  return {
-    namespaces: [],
-    notNamespaces: [],
-    principals: [],
-    notPrincipals: [],
-    sourceIps: [],
-    notSourceIps: [],
-    destinationIps: [],
-    notDestinationIps: [],
-    destinationPorts: [],
-    notDestinationPorts: [],
-  };
-}
-
 export function isEmptyMatch(m: L4Match): boolean {
   return Object.values(m).every((list: readonly unknown[]) => list.length === 0);
 }

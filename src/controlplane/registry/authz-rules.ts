@@ -15,15 +15,8 @@
  *
  * No empty match or empty clause is ever emitted, so evaluators need no convention for them.
  */
-import type { L4Match, Rule } from "../../model/authorization.js";
-import {
-  emptyMatch,
-  fill,
-  isEmptyMatch,
-  L4_WHEN_KEYS,
-  serviceAccountPrincipal,
-  type MatchField,
-} from "./authz-match.js";
+import { l4Match, type L4Match, type Rule } from "../../model/authorization.js";
+import { fill, isEmptyMatch, L4_WHEN_KEYS, serviceAccountPrincipal, type MatchField } from "./authz-match.js";
 import type { OperationView, RuleView, SourceView } from "./views.js";
 
 /** "allow": matching less is safe (ALLOW). "deny": matching more is safe (DENY, AUDIT, CUSTOM). */
@@ -79,7 +72,7 @@ export function convertRule(
       from.map((f, j) => sourceDraft(f.source ?? {}, policyNs, `${at}.from[${j}].source`, sink, state)),
     );
   (rule.when ?? []).forEach((c, j) => {
-    const d: Draft = { match: emptyMatch(), unmatchable: false };
+    const d: Draft = { match: l4Match(), unmatchable: false };
     const field = L4_WHEN_KEYS[c.key ?? ""];
     if (c.key === SERVICE_ACCOUNT_KEY) {
       // Not in istiod's l4WhenAttributes, so Istio's ztunnel fails it closed; but the peer's
@@ -135,7 +128,7 @@ function operationDraft(
   sink: RuleSink,
   state: { unenforceable: boolean },
 ): Draft {
-  const d: Draft = { match: emptyMatch(), unmatchable: false };
+  const d: Draft = { match: l4Match(), unmatchable: false };
   if (blank(op)) sink.notes.push(`${at} is empty; it is treated as matching any operation`);
   put(d, "destinationPorts", op.ports, false, `${at}.ports`, sink);
   put(d, "destinationPorts", op.notPorts, true, `${at}.notPorts`, sink);
@@ -150,7 +143,7 @@ function sourceDraft(
   sink: RuleSink,
   state: { unenforceable: boolean },
 ): Draft {
-  const d: Draft = { match: emptyMatch(), unmatchable: false };
+  const d: Draft = { match: l4Match(), unmatchable: false };
   if (blank(src)) sink.notes.push(`${at} is empty; it is treated as matching any source`);
   put(d, "principals", src.principals, false, `${at}.principals`, sink);
   put(d, "principals", src.notPrincipals, true, `${at}.notPrincipals`, sink);

@@ -2,7 +2,7 @@
  * Synthetic registry content for tests and the xDS load test: realistic-sized workloads,
  * services and policies, deterministic from an index. Not used by production code.
  */
-import type { Authorization } from "../../model/authorization.js";
+import { l4Match, type Authorization } from "../../model/authorization.js";
 import type { Service, Workload } from "../../model/workload.js";
 
 function ip(i: number, base: number): string {
@@ -59,18 +59,6 @@ export function syntheticService(i: number, overrides: Partial<Service> = {}): S
 
 export function syntheticAuthorization(i: number, overrides: Partial<Authorization> = {}): Authorization {
   const ns = `ns-${i % 50}`;
-  const none = {
-    namespaces: [],
-    notNamespaces: [],
-    principals: [],
-    notPrincipals: [],
-    sourceIps: [],
-    notSourceIps: [],
-    destinationIps: [],
-    notDestinationIps: [],
-    destinationPorts: [],
-    notDestinationPorts: [],
-  };
   return {
     name: `policy-${i}`,
     namespace: ns,
@@ -81,10 +69,10 @@ export function syntheticAuthorization(i: number, overrides: Partial<Authorizati
         clauses: [
           {
             matches: [
-              { ...none, principals: [{ kind: "exact", value: `cluster.local/ns/${ns}/sa/client-${i}` }] },
+              l4Match({ principals: [{ kind: "exact", value: `cluster.local/ns/${ns}/sa/client-${i}` }] }),
             ],
           },
-          { matches: [{ ...none, destinationPorts: [8080, 9090] }] },
+          { matches: [l4Match({ destinationPorts: [8080, 9090] })] },
         ],
       },
     ],

@@ -5,22 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { Authorization, L4Match, Rule } from "../../../src/model/authorization.js";
+import { l4Match, type Authorization, type L4Match, type Rule } from "../../../src/model/authorization.js";
 import { authorize, compilePolicy, connectionFacts } from "../../../src/policy/index.js";
 
-const m = (fields: Partial<L4Match> = {}): L4Match => ({
-  namespaces: [],
-  notNamespaces: [],
-  principals: [],
-  notPrincipals: [],
-  sourceIps: [],
-  notSourceIps: [],
-  destinationIps: [],
-  notDestinationIps: [],
-  destinationPorts: [],
-  notDestinationPorts: [],
-  ...fields,
-});
+const m = l4Match;
 const rule = (...clauses: L4Match[][]): Rule => ({ clauses: clauses.map((matches) => ({ matches })) });
 const policy = (rules: Rule[], more: Partial<Authorization> = {}): Authorization => ({
   name: "p",

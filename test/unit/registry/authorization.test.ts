@@ -1,22 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { convertAuthorizationPolicy } from "../../../src/controlplane/registry/authorization.js";
-import type { Authorization, L4Match, Rule, StringMatch } from "../../../src/model/authorization.js";
+import {
+  l4Match,
+  type Authorization,
+  type L4Match,
+  type Rule,
+  type StringMatch,
+} from "../../../src/model/authorization.js";
 import { authz } from "./fixtures.js";
 
-const m = (fields: Partial<L4Match>): L4Match => ({
-  namespaces: [],
-  notNamespaces: [],
-  principals: [],
-  notPrincipals: [],
-  sourceIps: [],
-  notSourceIps: [],
-  destinationIps: [],
-  notDestinationIps: [],
-  destinationPorts: [],
-  notDestinationPorts: [],
-  ...fields,
-});
+const m = l4Match;
 const exact = (value: string): StringMatch => ({ kind: "exact", value });
 const rule = (...clauses: L4Match[][]): Rule => ({ clauses: clauses.map((matches) => ({ matches })) });
 

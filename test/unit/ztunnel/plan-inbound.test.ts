@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Resource } from "../../../src/api/resource.js";
-import type { Authorization, L4Match } from "../../../src/model/authorization.js";
+import { l4Match, type Authorization, type L4Match } from "../../../src/model/authorization.js";
 import {
   parseAuthority,
   planInboundHbone,
@@ -13,19 +13,7 @@ import {
 import { authorization } from "./fixtures.js";
 import { dual, httpbin2, legacy, rogue, sleep, topology } from "./topology.js";
 
-const m = (fields: Partial<L4Match>): L4Match => ({
-  namespaces: [],
-  notNamespaces: [],
-  principals: [],
-  notPrincipals: [],
-  sourceIps: [],
-  notSourceIps: [],
-  destinationIps: [],
-  notDestinationIps: [],
-  destinationPorts: [],
-  notDestinationPorts: [],
-  ...fields,
-});
+const m = l4Match;
 const policy = (key: string, action: Authorization["action"], match: L4Match): Authorization =>
   authorization(key, { action, rules: [{ clauses: [{ matches: [match] }] }] });
 

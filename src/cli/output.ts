@@ -30,6 +30,32 @@ export function fail(e: unknown, code = 1): never {
 }
 
 /**
+ * For commands that run until stopped: on the first SIGINT or SIGTERM, `onStop`, then `close`,
+ * then exit 0 — or `onError` and exit 1 when closing fails. Later signals are ignored while it
+ * closes.
+ */
+export function closeOnSignals(
+  close: () => Promise<unknown>,
+  hooks: { onStop?: () => void; onError?: (e: unknown) => void } = {},
+): void {
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    hooks.onStop?.();
+    close().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        hooks.onError?.(e);
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}
+
+/**
  * The `-f` input of validate and analyze: checks the flags (exit 2 on bad usage) and loads the
  * files (exit 2 when one cannot be read).
  */

@@ -7,7 +7,7 @@ import { startControlPlane } from "../../controlplane/server.js";
 import type { NodeSpec } from "../../controlplane/registry/types.js";
 import { NodeTokenStore } from "../../identity/index.js";
 import { adminRequest, adminTarget } from "../admin-client.js";
-import { fail, table } from "../output.js";
+import { closeOnSignals, fail, table } from "../output.js";
 
 interface GlobalOpts {
   controlplane?: string;
@@ -73,15 +73,9 @@ export function registerControlPlane(program: Command): void {
           process.stderr.write(
             `control plane ready: xDS+CA on ${cp.grpcAddress}, admin on http://${cp.debugAddress} (state in ${stateDir})\n`,
           );
-          const stop = () => {
-            process.stderr.write("stopping the control plane\n");
-            cp.close().then(
-              () => process.exit(0),
-              () => process.exit(1),
-            );
-          };
-          process.once("SIGINT", stop);
-          process.once("SIGTERM", stop);
+          closeOnSignals(() => cp.close(), {
+            onStop: () => process.stderr.write("stopping the control plane\n"),
+          });
         } catch (e) {
           fail(e);
         }

@@ -10,7 +10,7 @@ import { startLocalCluster } from "../../local/cluster.js";
 import { localLayout } from "../../local/layout.js";
 import { forceDown, stopRunning } from "../../local/down.js";
 import { isAlive, readRecord, readStatus, type StatusRecord } from "../../local/record.js";
-import { fail } from "../output.js";
+import { closeOnSignals, fail } from "../output.js";
 import { readInputs } from "./config.js";
 
 interface GlobalOpts {
@@ -79,21 +79,10 @@ export function registerUp(program: Command): void {
           log: createLogger("local"),
           progress: say,
         });
-        let stopping = false;
-        const stop = () => {
-          if (stopping) return;
-          stopping = true;
-          say("stopping: pods, node proxies, control plane, network namespaces");
-          cluster.close().then(
-            () => process.exit(0),
-            (e: unknown) => {
-              say(`cleanup failed: ${String(e)}; run \`ambit down --force\``);
-              process.exit(1);
-            },
-          );
-        };
-        process.once("SIGINT", stop);
-        process.once("SIGTERM", stop);
+        closeOnSignals(() => cluster.close(), {
+          onStop: () => say("stopping: pods, node proxies, control plane, network namespaces"),
+          onError: (e) => say(`cleanup failed: ${String(e)}; run \`ambit down --force\``),
+        });
         const status = await cluster.waitReady(timeoutMs);
         printReady(status);
         if (!status.ready) say("some pods are not ready yet; `ambit get pods -A` follows them");

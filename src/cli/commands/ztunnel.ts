@@ -6,7 +6,7 @@ import { createLogger } from "../../common/log.js";
 import { originalDestination } from "../../node/native.js";
 import { startZtunnel } from "../../ztunnel/proxy.js";
 import { tuneProxyRuntime } from "../../ztunnel/runtime.js";
-import { fail } from "../output.js";
+import { closeOnSignals, fail } from "../output.js";
 
 interface ZtunnelFlags {
   node: string;
@@ -66,14 +66,7 @@ export function registerZtunnel(program: Command): void {
           originalDestination,
           log,
         });
-        const stop = () => {
-          z.close().then(
-            () => process.exit(0),
-            () => process.exit(1),
-          );
-        };
-        process.once("SIGINT", stop);
-        process.once("SIGTERM", stop);
+        closeOnSignals(() => z.close());
       } catch (e) {
         fail(e);
       }

@@ -4,7 +4,6 @@
  * by PID, so a hung test never outlives its bound.
  */
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import type { LocalLayout } from "../../../src/local/layout.js";
 import { unixGet } from "../../../src/local/unix-http.js";
 import { selfCommand } from "../../../src/common/self.js";
@@ -121,24 +120,8 @@ export async function netnsPids(netns: string): Promise<number[]> {
     .sort((a, b) => a - b);
 }
 
-/**
- * True while the process runs. A zombie counts as ended: it has exited, and only waits for its
- * parent to reap it (an orphan's new parent here may be an init that never does).
- */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "EPERM") return false;
-  }
-  try {
-    // /proc/<pid>/stat: "pid (comm) state ..."; comm may contain spaces and parentheses.
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
-}
+// The same liveness check `ambit up`/`down` use (a zombie counts as ended).
+export { isAlive } from "../../../src/local/record.js";
 
 /** A request from `netns` that keeps its connection open (e.g. httpbin's /delay) until stopped. */
 export function holdConnection(netns: string, url: string): { stop(): Promise<void> } {

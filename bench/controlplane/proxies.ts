@@ -24,6 +24,7 @@ import {
   type XdsSubscription,
 } from "../../src/xds/index.js";
 import { xdsProtos } from "../../src/xds/wire/protos.js";
+import { tuneProxyRuntime } from "../../src/ztunnel/runtime.js";
 import { ByteStore } from "./byte-store.js";
 
 interface Setup {
@@ -61,6 +62,8 @@ process.on("message", (m: Message) => {
 });
 // An orphan (the bench died) must not linger.
 process.on("disconnect", () => process.exit(1));
+// Each simulated proxy stands for an `ambit ztunnel` process, which tunes its runtime first.
+tuneProxyRuntime();
 // The resource schemas are loaded before the proxies start, as a node proxy process has them
 // before its first config arrives (the XdsClient itself needs no schema).
 xdsProtos();

@@ -3,9 +3,12 @@
  * driven over IPC by bench/controlplane.ts. AMBIT_BENCH_TRACE=1 prints, per change, the time
  * spent in the apply request (validation, store, derivation, xDS update) and until the push.
  */
+import { tuneControlPlaneRuntime } from "../../src/controlplane/runtime.js";
 import { startControlPlane } from "../../src/controlplane/server.js";
 import { ADDRESS_TYPE_URL } from "../../src/xds/index.js";
 
+// As `ambit controlplane` runs it.
+tuneControlPlaneRuntime();
 const stateDir = process.argv[2]!;
 const nodes = Array.from({ length: 100 }, (_, i) => ({
   name: `node-${i}`,

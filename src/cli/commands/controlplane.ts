@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { AmbitError } from "../../common/errors.js";
 import { createLogger } from "../../common/log.js";
 import { defaultStateDir, PORTS } from "../../common/paths.js";
+import { tuneControlPlaneRuntime } from "../../controlplane/runtime.js";
 import { startControlPlane } from "../../controlplane/server.js";
 import type { NodeSpec } from "../../controlplane/registry/types.js";
 import { NodeTokenStore } from "../../identity/index.js";
@@ -59,6 +60,7 @@ export function registerControlPlane(program: Command): void {
         try {
           const nodes = (opts.node ?? []).reduce<NodeSpec[]>((acc, n) => parseNode(n, acc), []);
           const stateDir = cmd.optsWithGlobals<GlobalOpts>().stateDir ?? defaultStateDir();
+          tuneControlPlaneRuntime();
           const cp = await startControlPlane({
             stateDir,
             ...(opts.configDir ? { configDir: opts.configDir } : {}),

@@ -6,6 +6,7 @@ import { AmbitError } from "../../common/errors.js";
 import { createLogger } from "../../common/log.js";
 import { defaultStateDir } from "../../common/paths.js";
 import { selfCommand } from "../../common/self.js";
+import { tuneControlPlaneRuntime } from "../../controlplane/runtime.js";
 import { startLocalCluster } from "../../local/cluster.js";
 import { localLayout } from "../../local/layout.js";
 import { forceDown, stopRunning } from "../../local/down.js";
@@ -70,6 +71,8 @@ export function registerUp(program: Command): void {
         if (f.detach) return await detach(stateDir, f, timeoutMs);
 
         mkdirSync(layout.dir, { recursive: true, mode: 0o700 });
+        // This process hosts the control plane.
+        tuneControlPlaneRuntime();
         const cluster = await startLocalCluster({
           stateDir,
           nodes: Number(f.nodes),

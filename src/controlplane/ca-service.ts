@@ -5,8 +5,11 @@
  *   1. authenticate: `authorization: Bearer <token>` → node, else UNAUTHENTICATED;
  *   2. decide the identity (identity/issuance-policy.ts): ImpersonatedIdentity or the CSR's
  *      URI SAN, for a workload on that node, else PERMISSION_DENIED / INVALID_ARGUMENT;
- *   3. sign and answer `cert_chain` leaf first, root last, one PEM per entry with a trailing
- *      newline (istiod splits concatenated PEMs the same way because ztunnel expects it).
+ *   3. sign and answer `cert_chain` leaf first, then the intermediates, then every root of the
+ *      trust bundle, one PEM per entry with a trailing newline. istiod appends its whole
+ *      root-cert.pem the same way, and ztunnel takes the roots at the end of the chain as its
+ *      trust anchors (istio/ztunnel src/tls/certificate.rs), so during a root rotation a proxy
+ *      learns the new root from its next certificate.
  *
  * Bad input never throws out of the handler; every failure is a gRPC status with a message an
  * operator can act on. Tokens, keys and CSRs are never logged.
@@ -33,6 +36,8 @@ export interface CaServiceDeps {
   /** Whether a workload with this SPIFFE ID is scheduled on this node. */
   mayIssue(node: string, spiffeId: string): MaybePromise<boolean>;
   trustDomain: string;
+  /** The CA's current trust bundle (PEM roots); without it the chain ends with its own root. */
+  trustBundle?: () => readonly string[];
   log?: Logger;
 }
 
@@ -126,7 +131,7 @@ export function addCaService(server: grpc.Server, deps: CaServiceDeps): void {
       },
       "certificate issued",
     );
-    return { certChain: cert.chain.map((pem) => (pem.endsWith("\n") ? pem : `${pem}\n`)) };
+    return { certChain: responseChain(cert.chain, deps.trustBundle?.() ?? []) };
   }
 
   server.addService(caServiceDefinition(), {
@@ -153,4 +158,18 @@ export function addCaService(server: grpc.Server, deps: CaServiceDeps): void {
       );
     },
   });
+}
+
+/**
+ * Leaf and intermediates of `chain` (its last entry is the root that anchors it), then every
+ * root of `bundle`; the anchoring root too when the bundle lacks it, so the chain stays
+ * complete.
+ */
+export function responseChain(chain: readonly string[], bundle: readonly string[]): string[] {
+  const withNewline = (pem: string) => (pem.endsWith("\n") ? pem : `${pem}\n`);
+  const roots = bundle.length > 0 ? bundle : chain.slice(-1);
+  const out = [...chain.slice(0, -1), ...roots].map(withNewline);
+  const anchor = chain.at(-1);
+  if (anchor && !out.includes(withNewline(anchor))) out.push(withNewline(anchor));
+  return out;
 }

@@ -170,6 +170,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   addCaService(grpcServer, {
     ca,
     trustDomain: mesh.trustDomain ?? "cluster.local",
+    trustBundle: () => ca.trustBundle(),
     authenticate: (t) => tokens.authenticate(t),
     // A node may only obtain certificates for identities of workloads scheduled on it.
     mayIssue: (node, id) => derived.workloads.some((w) => w.node === node && w.identity === id),

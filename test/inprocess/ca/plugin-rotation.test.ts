@@ -73,6 +73,7 @@ before(async () => {
       authenticate: (t) => (t === TOKEN ? { node: "node-a" } : undefined),
       mayIssue: (node, id) => node === "node-a" && id === HTTPBIN,
       trustDomain: TD,
+      trustBundle: () => ca.trustBundle(),
     },
     grpc.experimental.createCertificateProviderServerCredentials(provider, null, false),
   );
@@ -126,7 +127,12 @@ describe("plug-in CA over gRPC, and its rotation", () => {
       fingerprint(root2.certPem),
     ]);
     const chain = await issue(root1.certPem + root2.certPem);
-    assert.equal(fingerprint(chain[chain.length - 1]!), fingerprint(root2.certPem));
+    // As istiod does, the answer ends with the whole trust bundle: a proxy learns root2 from it.
+    assert.deepEqual(chain.slice(-2).map(fingerprint), [
+      fingerprint(root1.certPem),
+      fingerprint(root2.certPem),
+    ]);
+    assert.equal(fingerprint(chain[1]!), fingerprint(int3.certPem));
     const v = opensslVerify(work, root2.certPem, chain);
     assert.ok(v.ok, v.output);
     assert.equal(
@@ -141,6 +147,10 @@ describe("plug-in CA over gRPC, and its rotation", () => {
     // The control plane's own serving certificate followed: a client trusting only root2 connects.
     const again = await issue(root2.certPem);
     assert.ok(opensslVerify(work, root2.certPem, again).ok);
+    assert.deepEqual(again.slice(1).map(fingerprint), [
+      fingerprint(int3.certPem),
+      fingerprint(root2.certPem),
+    ]);
     assert.ok(
       new X509Certificate(provider.certificate()!.certChainPem).checkIssued(
         new X509Certificate(int3.certPem),

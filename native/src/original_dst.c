@@ -5,6 +5,7 @@
  *
  *   originalDst(fd: number) -> { address: string, port: number, family: 4 | 6 }
  *   tuneAllocator(...) -> boolean   (malloc_tuning.c: the C library's allocator thresholds)
+ *   transparentSocket(4 | 6) -> fd   (transparent.c: a TCP socket that may bind a foreign address)
  *
  * The kernel answers from the connection's conntrack entry (netfilter's getorigdst): level SOL_IP
  * with SO_ORIGINAL_DST for IPv4, level SOL_IPV6 with IP6T_SO_ORIGINAL_DST for IPv6. An AF_INET6
@@ -17,6 +18,7 @@
 #include <node_api.h>
 
 #include "malloc_tuning.h"
+#include "transparent.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -129,5 +131,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   if (napi_set_named_property(env, exports, "originalDst", fn) != napi_ok) return NULL;
   if (napi_create_function(env, "tuneAllocator", NAPI_AUTO_LENGTH, tune_allocator, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "tuneAllocator", fn) != napi_ok) return NULL;
+  if (napi_create_function(env, "transparentSocket", NAPI_AUTO_LENGTH, transparent_socket, NULL, &fn) != napi_ok)
+    return NULL;
+  if (napi_set_named_property(env, exports, "transparentSocket", fn) != napi_ok) return NULL;
   return exports;
 }

@@ -1,12 +1,16 @@
 /**
  * Turns the store's snapshot into what proxies receive: registry (pure) -> encoded xDS resources
  * per type. Kept apart from server.ts so the benchmark and tests can drive it directly.
+ *
+ * Besides the stored documents, the config type carries one document of mesh settings
+ * (xds/convert/mesh.ts: root namespace, trust domain), so proxies follow the mesh config without
+ * a restart.
  */
 import { gvkOf, type Resource } from "../api/resource.js";
 import type { Snapshot } from "./store/snapshot.js";
 import { Materializer } from "./registry/materialize.js";
 import { RegistryBuilder } from "./registry/registry.js";
-import type { AllocationTable, NodeSpec, RegistryMesh } from "./registry/types.js";
+import { resolveMesh, type AllocationTable, type NodeSpec, type RegistryMesh } from "./registry/types.js";
 import type { Authorization } from "../model/authorization.js";
 import { serviceKey, type Service, type Workload } from "../model/workload.js";
 import {
@@ -21,6 +25,7 @@ import {
   encodeWorkload,
   type XdsConfigDocument,
 } from "../xds/index.js";
+import { meshConfigDocument, MESH_CONFIG_RESOURCE_NAME } from "../xds/convert/mesh.js";
 
 /** Kinds a waypoint or gateway compiles itself; carried to proxies as ConfigResource. */
 const CONFIG_KINDS = new Set([
@@ -100,6 +105,8 @@ export class Deriver {
   private readonly configDocs = new WeakMap<Resource, ConfigDoc | null>();
   // typeUrl -> the lists of the last state, and whether their names were all distinct
   private last = new Map<string, { lists: TypeList[]; unique: boolean }>();
+  // the mesh settings document, kept while the settings are the same (the diff compares objects)
+  private mesh?: { key: string; doc: ConfigDoc };
 
   update(
     snapshot: Snapshot,
@@ -125,7 +132,7 @@ export class Deriver {
     const reg = this.registry.build({ resources: placed, mesh, allocations });
     warnings.push(...reg.warnings);
 
-    const config: ConfigDoc[] = [];
+    const config: ConfigDoc[] = [this.meshDoc(mesh)];
     for (const r of resources) {
       const c = this.configDoc(r);
       if (c) config.push(c);
@@ -198,6 +205,16 @@ export class Deriver {
         return bytes;
       },
     };
+  }
+
+  private meshDoc(mesh: RegistryMesh): ConfigDoc {
+    const { rootNamespace, trustDomain } = resolveMesh(mesh);
+    const key = `${rootNamespace}|${trustDomain}`;
+    if (this.mesh?.key !== key) {
+      const doc = { document: meshConfigDocument({ rootNamespace, trustDomain }), resourceVersion: "" };
+      this.mesh = { key, doc: { name: MESH_CONFIG_RESOURCE_NAME, doc } };
+    }
+    return this.mesh.doc;
   }
 
   private configDoc(r: Resource): ConfigDoc | null {

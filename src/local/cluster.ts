@@ -28,6 +28,7 @@ import { nodeAgentInput, type LocalPodPlacement } from "./agent-input.js";
 import { localLayout, type LocalLayout } from "./layout.js";
 import { writeJson, type ClusterRecord, type StatusRecord } from "./record.js";
 import { desiredPods, type DesiredPod } from "./desired.js";
+import { publishRoots } from "./roots-file.js";
 import { ZtunnelSupervisor } from "./ztunnels.js";
 import { applyTexts, BOOTSTRAP_NAMESPACES, inputErrors } from "./apply.js";
 
@@ -95,9 +96,11 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
   writeJson(layout.record, record);
 
   let cp: ControlPlane | undefined;
+  let stopRoots: (() => void) | undefined;
   const ztunnels = new ZtunnelSupervisor(layout, log.child({ part: "ztunnels" }));
   const runtime = new PodRuntime({ stateDir: layout.dir, log: log.child({ part: "pods" }) });
   const cleanup = async () => {
+    stopRoots?.();
     await runtime.stopAll();
     await ztunnels.stopAll();
     await cp?.close();
@@ -136,7 +139,10 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
       log: log.child({ part: "controlplane" }),
     });
     record.debugAddress = cp.debugAddress;
-    writeFileSync(layout.roots, `${cp.trustBundle().join("\n")}\n`, { mode: 0o644 });
+    // The node proxies follow this file; rewritten whenever the CA reloads (local/roots-file.ts).
+    // Local mode's CA is self-signed and only changes with a new cluster (`ambit down` removes
+    // it), which also writes the file here before any proxy starts.
+    stopRoots = publishRoots(cp.ca, layout.roots, log.child({ part: "roots" }));
     const boot = applyTexts(cp.store, BOOTSTRAP_NAMESPACES);
     if (!boot.ok)
       throw new AmbitError(

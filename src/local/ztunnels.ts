@@ -65,6 +65,9 @@ export class ZtunnelSupervisor {
       r.spec.rootNamespace,
       "--admin-socket",
       files.adminSocket,
+      // Applications see their clients' pod IPs, as in Istio ambient; the node agent's rules
+      // route the replies back to the proxy (docs/node-agent.md).
+      "--preserve-source-ip",
     ];
     const child = spawn(cmd!, args, {
       stdio: ["ignore", out, out],

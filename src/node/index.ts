@@ -13,14 +13,26 @@ export {
   POD_GATEWAY_ADDRESS,
   podNetns,
 } from "./names.js";
-export { loadNativeAddon, nativeAddonAvailable, originalDestination, type OriginalDst } from "./native.js";
+export {
+  loadNativeAddon,
+  nativeAddonAvailable,
+  originalDestination,
+  transparentSocketFd,
+  type OriginalDst,
+} from "./native.js";
 export { listNetns, pidsInNetns } from "./netns.js";
 export { hostsFile, POD_NAMESERVER, resolvConf } from "./pod-files.js";
 export { checkPrerequisites, type Tools } from "./prereq.js";
 export {
   CHAINS,
   endpointProbability,
+  missingJumps,
   nodeRules,
+  REPLY_CHAIN,
+  REPLY_MARK,
+  REPLY_ROUTE_TABLE,
+  replyMarkRules,
+  replyRoutingCommands,
   withMissingJumps,
   type NodeRulePorts,
   type NodeRulesInput,

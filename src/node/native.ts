@@ -1,8 +1,9 @@
 /**
  * The native addon (native/, built by `npm run build:native`): SO_ORIGINAL_DST, the destination a
  * redirected connection had before the node agent's REDIRECT rule rewrote it to the node proxy's
- * listener. Istio's ztunnel reads the same socket option on its outbound (15001) and inbound
- * plaintext (15006) listeners.
+ * listener (Istio's ztunnel reads the same socket option on its outbound (15001) and inbound
+ * plaintext (15006) listeners); and transparent sockets, which may be bound to an address that is
+ * not this host's, so the node proxy can connect to a pod from the original client's IP.
  *
  * The addon is loaded lazily, on first use, so importing this module never fails on a machine
  * where it is not built; the first call then throws NATIVE_ADDON_MISSING with the fix.
@@ -23,6 +24,8 @@ interface NativeAddon {
   originalDst(fd: number): OriginalDst;
   /** glibc mallopt thresholds (native/src/malloc_tuning.c); false when not glibc. Absent in old builds. */
   tuneAllocator?(mmapThreshold: number, trimThreshold: number, topPad: number): boolean;
+  /** native/src/transparent.c: a fresh TCP socket with IP(V6)_TRANSPARENT. Absent in old builds. */
+  transparentSocket?(family: 4 | 6): number;
 }
 
 /** native/build/Release/ambit_native.node, from src/node/ or dist/node/ alike (two levels up). */
@@ -124,6 +127,44 @@ export function originalDestination(socket: Socket): OriginalDst {
       "ORIGINAL_DST_FAILED",
       `cannot read the original destination of ${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}: ${(e as Error).message}${typeof code === "string" ? ` (${code})` : ""}`,
       "only connections redirected by the node agent's iptables rules have one (see docs/node-agent.md)",
+      { cause: e },
+    );
+  }
+}
+
+/**
+ * A fresh, unconnected, non-blocking TCP socket descriptor with IP_TRANSPARENT (family 4) or
+ * IPV6_TRANSPARENT (family 6) set (native/src/transparent.c), for `new net.Socket({ fd })` and
+ * then `connect({ host, port, localAddress })` with a foreign local address. The caller owns the
+ * descriptor. Throws AmbitError: NATIVE_ADDON_MISSING (not built, or built before this function
+ * existed), TRANSPARENT_SOCKET_DENIED (the process lacks CAP_NET_ADMIN), TRANSPARENT_SOCKET_FAILED
+ * (anything else, errno code in the message).
+ */
+export function transparentSocketFd(family: 4 | 6): number {
+  const native = loadNativeAddon();
+  if (typeof native.transparentSocket !== "function") {
+    throw new AmbitError(
+      "NATIVE_ADDON_MISSING",
+      `the native addon at ${NATIVE_ADDON_PATH} predates transparent sockets`,
+      "rebuild it: `npm run build:native`",
+    );
+  }
+  try {
+    return native.transparentSocket(family);
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (code === "EPERM" || code === "EACCES") {
+      throw new AmbitError(
+        "TRANSPARENT_SOCKET_DENIED",
+        `cannot create a transparent socket: ${(e as Error).message}`,
+        "IP_TRANSPARENT needs CAP_NET_ADMIN; run the node proxy as root (local mode does)",
+        { cause: e },
+      );
+    }
+    throw new AmbitError(
+      "TRANSPARENT_SOCKET_FAILED",
+      `cannot create a transparent socket: ${(e as Error).message}${typeof code === "string" ? ` (${code})` : ""}`,
+      "check the process's file descriptor limit (ulimit -n)",
       { cause: e },
     );
   }

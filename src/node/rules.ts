@@ -20,6 +20,10 @@
  *                      15006 (why: in nodeRules)
  *   AMBIT-POSTROUTING  hairpin: a pod reaching itself through a VIP is masqueraded
  *
+ * Plus, in the mangle table, AMBIT-PROXY-REPLIES and its policy routing: replies to the node
+ * proxy's transparent connections (made from the original client's IP) are delivered to the proxy
+ * (replyMarkRules, replyRoutingCommands; why at the end of this file).
+ *
  * Invariant: the node proxy's own connections are never captured. They are locally generated, so
  * they traverse OUTPUT, not PREROUTING, and OUTPUT redirects only port 15008 of local enrolled
  * pods — the proxy's tunnels to its own HBONE listener. Istio's ztunnel gets the same property
@@ -189,16 +193,87 @@ export function nodeRules(input: NodeRulesInput): string {
 }
 
 /**
- * Adds to `rules` the jumps from the built-in chains that `saved` (iptables-save -t nat) lacks, as
- * inserts at position 1 so they run before anything else in the node's nat table. Pure.
+ * The jumps of `jumps` (default: the nat table's, JUMPS; the mangle table's are REPLY_JUMPS) that
+ * `saved` (iptables-save output) lacks. Our chain names differ between tables, so `saved` may hold
+ * every table. Pure.
  */
-export function withMissingJumps(rules: string, saved: string): string {
+export function missingJumps(
+  saved: string,
+  jumps: ReadonlyArray<readonly [string, string]> = JUMPS,
+): Array<readonly [string, string]> {
   const have = new Set(saved.split("\n").map((l) => l.trim()));
-  const missing = JUMPS.filter(([from, to]) => !have.has(`-A ${from} -j ${to}`)).map(
-    ([from, to]) => `-I ${from} 1 -j ${to}`,
-  );
+  return jumps.filter(([from, to]) => !have.has(`-A ${from} -j ${to}`));
+}
+
+/**
+ * Adds to `rules` the missingJumps() of `saved`, as inserts at position 1 so they run before
+ * anything else in the table, inside the same transaction. Pure.
+ */
+export function withMissingJumps(
+  rules: string,
+  saved: string,
+  jumps: ReadonlyArray<readonly [string, string]> = JUMPS,
+): string {
+  const missing = missingJumps(saved, jumps).map(([from, to]) => `-I ${from} 1 -j ${to}`);
   if (missing.length === 0) return rules;
   const at = rules.lastIndexOf("COMMIT");
   if (at < 0) throw invalid("the rules have no COMMIT line");
   return `${rules.slice(0, at)}${missing.join("\n")}\n${rules.slice(at)}`;
+}
+
+/*
+ * Reply routing for the node proxy's transparent connections (ztunnel --preserve-source-ip).
+ *
+ * The node proxy delivers an inbound connection to a pod from a socket with IP_TRANSPARENT bound
+ * to the original client's IP, so the application sees the client as its peer (as in Istio
+ * ambient: ztunnel src/proxy.rs freebind_connect). The pod's replies are addressed to that client
+ * IP, which is not the node's: routed normally they would be forwarded (to the client's veth, or
+ * over the fabric), never reaching the proxy. So, in each node namespace:
+ *
+ *   mangle AMBIT-PROXY-REPLIES (from mangle PREROUTING):
+ *     -i av+ -p tcp -m socket --transparent -j MARK --set-xmark 0x111/0xfff
+ *       a TCP packet from a pod that belongs to a transparent socket of this namespace (a reply
+ *       on one of the proxy's client-IP connections) gets the mark. `--transparent` matches only
+ *       sockets with IP_TRANSPARENT, and without --nowildcard never a wildcard listener, so the
+ *       proxy's ordinary connections and listeners are left alone.
+ *   ip rule add fwmark 0x111/0xfff lookup 100 pref 32764
+ *   ip route replace local 0.0.0.0/0 dev lo table 100
+ *       a marked packet is routed as local, whatever its destination, so it is delivered to the
+ *       socket instead of being forwarded.
+ *
+ * The mark, mask, table and priority are those of Istio's in-pod redirection, which routes replies
+ * to ztunnel's original-source sockets the same way (istio/istio cni/pkg/iptables/iptables.go
+ * InpodTProxyMark/InpodTProxyMask/RouteTableInbound, iptables_linux.go: "ip rule add fwmark
+ * 0x111/0xfff pref 32764 lookup 100", "ip route add local 0.0.0.0/0 dev lo table 100"); matching
+ * the replies with `-m socket --transparent` is the classic TPROXY divert rule (Istio's earlier
+ * node-level redirection, istio/istio cni/pkg/ambient/net_linux.go, marked them by connmark).
+ * IPv4 only, like the rest of local mode.
+ */
+export const REPLY_CHAIN = "AMBIT-PROXY-REPLIES";
+export const REPLY_JUMPS: ReadonlyArray<readonly [string, string]> = [["PREROUTING", REPLY_CHAIN]];
+export const REPLY_MARK = "0x111/0xfff";
+export const REPLY_ROUTE_TABLE = 100;
+export const REPLY_RULE_PRIORITY = 32764;
+
+/** The iptables-restore text (mangle table) that marks replies to the proxy's transparent sockets. */
+export function replyMarkRules(): string {
+  return [
+    "*mangle",
+    `:${REPLY_CHAIN} - [0:0]`,
+    `-A ${REPLY_CHAIN} -i ${HOST_VETH_PREFIX}+ -p tcp -m socket --transparent -j MARK --set-xmark ${REPLY_MARK}`,
+    "COMMIT",
+    "",
+  ].join("\n");
+}
+
+/**
+ * The `ip -batch` lines that give a node namespace the policy routing for marked replies, given
+ * what `ip rule show` prints there now: the local route (`replace`, so always safe to repeat) and
+ * the rule when it is missing (`ip rule add` would add a duplicate). Pure.
+ */
+export function replyRoutingCommands(ruleShow: string): string[] {
+  const route = `route replace local 0.0.0.0/0 dev lo table ${REPLY_ROUTE_TABLE}`;
+  const present = new RegExp(`\\bfwmark ${REPLY_MARK} lookup ${REPLY_ROUTE_TABLE}\\b`).test(ruleShow);
+  if (present) return [route];
+  return [route, `rule add fwmark ${REPLY_MARK} lookup ${REPLY_ROUTE_TABLE} pref ${REPLY_RULE_PRIORITY}`];
 }

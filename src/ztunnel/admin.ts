@@ -2,8 +2,10 @@
  * The node proxy's admin API: localhost:15000 only (never on a routable address — it shows every
  * workload and connection), plus optionally a Unix socket so that `ambit ztunnel-config` on the
  * host can reach a proxy living in a node network namespace. Like ztunnel's admin port, it serves
- * `/config_dump` (workloads, services, policies, certificates, connections). Certificate private
- * keys are never part of it.
+ * `/config_dump` (workloads, services, policies, certificates, connections), plus the settings
+ * the proxy follows at runtime: the mesh root namespace and where it came from, and the trust
+ * bundle (each root's subject, serial, fingerprint, validity and source; the roots file's state).
+ * Private keys and certificate bodies are never part of it.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { rmSync } from "node:fs";

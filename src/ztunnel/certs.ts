@@ -10,6 +10,11 @@
  *    current certificate keeps being served until it actually expires;
  *  - forgotten when the workload leaves the node.
  *
+ * The roots at the end of each answer (tls.ts `rootsInChain`) are handed to `onCaRoots`: ztunnel
+ * trusts exactly those for its peers (src/tls/certificate.rs), Ambit merges them into the node's
+ * trust bundle (trust-bundle.ts), so a root the CA starts anchoring in is trusted without waiting
+ * for the roots file. The answer must chain to the trust bundle or to those roots.
+ *
  * The EC P-256 key is generated here and never leaves the process; only the CSR goes to the CA,
  * through `caSigner` (bottom of this file): Istio's CreateCertificate with the workload's identity
  * as ImpersonatedIdentity, authenticated with the node token.
@@ -20,7 +25,7 @@ import { createLogger, type Logger } from "../common/log.js";
 import { createCaClient, IMPERSONATED_IDENTITY_KEY, type CaClient } from "../identity/ca-proto.js";
 import { generateKeyAndCsr } from "../identity/csr.js";
 import { parseSpiffeId } from "../identity/spiffe.js";
-import { workloadCertFrom } from "./tls.js";
+import { rootsInChain, workloadCertFrom } from "./tls.js";
 
 export interface WorkloadCert {
   identity: string;
@@ -56,6 +61,8 @@ export interface CertStatus {
 export interface WorkloadCertManagerOptions {
   sign: SignFunction;
   trustBundle: () => string[];
+  /** The roots that came with an accepted CA answer (self-signed certificates of its chain). */
+  onCaRoots?: (roots: string[]) => void;
   /** Milliseconds since the epoch; injected by tests. Default Date.now. */
   clock?: () => number;
   log?: Logger;
@@ -186,7 +193,11 @@ export class WorkloadCertManager {
     const attempt = (async () => {
       const { keyPem, csrPem } = generateKeyAndCsr(e.identity);
       const chain = await this.opts.sign({ identity: e.identity, csrPem, ttlSeconds: this.ttlSeconds });
-      return workloadCertFrom(e.identity, keyPem, chain, this.opts.trustBundle());
+      const caRoots = rootsInChain(chain);
+      const cert = workloadCertFrom(e.identity, keyPem, chain, [...this.opts.trustBundle(), ...caRoots]);
+      // Before the certificate is used, so its first TLS context already trusts these roots.
+      if (caRoots.length > 0) this.opts.onCaRoots?.(caRoots);
+      return cert;
     })();
     const settled = attempt.then(
       (cert) => {

@@ -7,6 +7,7 @@ import type { Logger } from "../common/log.js";
 import type { AccessLog, TcpMetrics } from "../telemetry/index.js";
 import type { ConnectionTable } from "./connections.js";
 import type { WorkloadCertManager } from "./certs.js";
+import type { ConnectFrom } from "./dial.js";
 import type { HbonePool } from "./hbone/client.js";
 import type { ProxyState } from "./state.js";
 
@@ -29,5 +30,10 @@ export interface ProxyContext {
   originalDestination: (socket: Socket) => OriginalDestination;
   /** Opens a TCP connection from this node (to a pod, or for passthrough). */
   connect: (host: string, port: number) => Socket;
+  /**
+   * Opens a connection to a local pod from the original client's IP (--preserve-source-ip;
+   * transparent sockets); absent when the proxy connects from the node's own address.
+   */
+  connectFrom?: ConnectFrom;
   connectTimeoutMs: number;
 }

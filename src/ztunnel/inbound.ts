@@ -5,11 +5,15 @@
  *    (planInboundHbone: local destinations only, never an open proxy; then L4 authorization).
  *  - 15006 plaintext: a connection to an enrolled pod that did not come through a tunnel.
  *    PeerAuthentication STRICT refuses it; PERMISSIVE lets it through to L4 authorization.
+ * With --preserve-source-ip (ctx.connectFrom) the connection to the pod is made from the client's
+ * IP, as Istio's ztunnel does (src/proxy/inbound.rs: the upstream connection binds the original
+ * source), but only from an address this proxy trusts: the `forwarded` client of a tunnel when
+ * the plan verified it against the tunnel's identity, or the TCP peer of a plaintext connection.
  */
 import type { Socket } from "node:net";
 import { errorText } from "../common/errors.js";
 import type { ProxyContext } from "./context.js";
-import { dial } from "./dial.js";
+import { dialFrom } from "./dial.js";
 import { forwardedFor } from "./headers.js";
 import type { HboneInboundRequest, HboneInboundResult } from "./hbone/server.js";
 import { normalizeIp } from "./ip.js";
@@ -92,7 +96,9 @@ export async function handleHboneConnect(
     ...(plan.decision.decidedBy ? { policy: plan.decision.decidedBy.policy } : {}),
   });
   try {
-    const upstream = await dial(ctx.connect, plan.target.ip, plan.target.port, ctx.connectTimeoutMs);
+    // A claim that was not verified leaves sourceIp at the tunnel's peer (a node): never preserved.
+    const from = plan.sourceIpFrom === "forwarded" ? plan.sourceIp : undefined;
+    const upstream = await dialFrom(ctx, plan.target, from);
     // The HBONE server does the copying; follow the upstream socket's own counters so the
     // byte metrics move while a long connection is open, as they do on the outbound side.
     let seen = { written: 0, read: 0 };
@@ -163,5 +169,5 @@ export async function handlePlaintextInbound(ctx: ProxyContext, socket: Socket):
     destinationIdentity: plan.destination.identity,
     ...(plan.decision.decidedBy ? { policy: plan.decision.decidedBy.policy } : {}),
   });
-  await forwardTcp(ctx, socket, plan.target, o);
+  await forwardTcp(ctx, socket, plan.target, o, plan.sourceIp);
 }

@@ -3,6 +3,11 @@
  * the workloads on its node, and the listeners — 15001 outbound, 15006 inbound plaintext,
  * 15008 HBONE, 15053 DNS, 15020 metrics, 15021 readiness, 15000 admin (localhost) — that carry
  * out the pure plans. Embeddable (tests) and run by `ambit ztunnel`.
+ *
+ * Two mesh settings are followed at runtime: the trust bundle (trust-bundle.ts: the roots file,
+ * watched by roots-file.ts, merged with the roots the CA answers with), used by every new HBONE
+ * handshake and every new connection to the control plane; and the root namespace, pushed by the
+ * control plane with the mesh settings (state.ts).
  */
 import { createServer, type Server, type Socket } from "node:net";
 import * as grpc from "@grpc/grpc-js";
@@ -24,20 +29,29 @@ import { startAdminServer, type AdminServer } from "./admin.js";
 import { caSigner, WorkloadCertManager } from "./certs.js";
 import { ConnectionTable } from "./connections.js";
 import type { OriginalDestination, ProxyContext } from "./context.js";
-import { tcpConnect } from "./dial.js";
+import { tcpConnect, transparentConnect } from "./dial.js";
 import { HbonePool } from "./hbone/client.js";
 import { HboneServer } from "./hbone/server.js";
 import { certificateFor, handleHboneConnect, handlePlaintextInbound } from "./inbound.js";
 import { normalizeIp } from "./ip.js";
 import { handleOutbound } from "./outbound.js";
+import { RootsFileWatcher } from "./roots-file.js";
 import { ProxyState } from "./state.js";
+import { parseRoots, TrustBundle } from "./trust-bundle.js";
 
 export interface ZtunnelOptions {
   node: string;
   /** Control plane gRPC (xDS + CA): "host:port" or "unix:/path". */
   controlPlane: string;
-  /** PEM roots that sign the control plane's serving certificate. */
+  /** PEM roots that sign the control plane's serving certificate (and workload certificates). */
   controlPlaneRoots: string;
+  /**
+   * The file `controlPlaneRoots` was read from: followed for changes (roots-file.ts), so a
+   * rotated trust bundle is used without a restart.
+   */
+  controlPlaneRootsFile?: string;
+  /** Tuning of the roots file watch (tests). */
+  rootsWatch?: { debounceMs?: number; pollMs?: number };
   /** Name to verify in the control plane's certificate (default "istiod.istio-system.svc"). */
   controlPlaneName?: string;
   /** The node token; read on every (re)connect. */
@@ -47,11 +61,14 @@ export interface ZtunnelOptions {
   domainSuffix?: string;
   /** Data-path listeners bind here (default 0.0.0.0); admin always on 127.0.0.1. */
   host?: string;
-  ports?: Partial<typeof PORTS>;
+  /** Listener ports by PORTS key; 0 picks a free port (tests). */
+  ports?: Partial<Record<keyof typeof PORTS, number>>;
   /** Also serve the admin API on this Unix socket (local mode: reachable from the host). */
   adminSocket?: string;
   originalDestination: (socket: Socket) => OriginalDestination;
   connect?: (host: string, port: number) => Socket;
+  /** Given: connect to local pods from the client's IP (--preserve-source-ip; needs reply routing). */
+  transparentSocket?: (family: 4 | 6) => number;
   log?: Logger;
 }
 
@@ -77,9 +94,25 @@ export async function startZtunnel(opts: ZtunnelOptions): Promise<Ztunnel> {
   const ports = { ...PORTS, ...opts.ports };
   const host = opts.host ?? "0.0.0.0";
   const trustDomain = opts.trustDomain ?? "cluster.local";
-  const credentials = grpc.credentials.createSsl(Buffer.from(opts.controlPlaneRoots));
-  // Split once: the bundle is read on every TLS handshake of the data path.
-  const roots = trustRoots(opts.controlPlaneRoots);
+  // Refuse to start without a usable bundle: every handshake would fail; say why instead.
+  parseRoots(opts.controlPlaneRoots, opts.controlPlaneRootsFile ?? "the control plane roots");
+  // Read on every TLS handshake of the data path (the same array until it changes), and by the
+  // gRPC channels on every new connection to the control plane (it is their CertificateProvider).
+  const bundle = new TrustBundle(opts.controlPlaneRoots);
+  const roots = () => bundle.roots();
+  const credentials = grpc.experimental.createCertificateProviderChannelCredentials(bundle, null);
+  bundle.on("change", () =>
+    log.info({ roots: bundle.describe().map((r) => r.fingerprint256) }, "trust bundle changed"),
+  );
+  const rootsFile = opts.controlPlaneRootsFile
+    ? new RootsFileWatcher({
+        path: opts.controlPlaneRootsFile,
+        initialText: opts.controlPlaneRoots,
+        onRoots: (pems) => bundle.setFileRoots(pems),
+        ...opts.rootsWatch,
+        log: log.child({ part: "roots" }),
+      })
+    : undefined;
   const channelOptions: grpc.ChannelOptions = {
     "grpc.ssl_target_name_override": opts.controlPlaneName ?? "istiod.istio-system.svc",
     "grpc.default_authority": opts.controlPlaneName ?? "istiod.istio-system.svc",
@@ -110,12 +143,13 @@ export async function startZtunnel(opts: ZtunnelOptions): Promise<Ztunnel> {
       token: opts.token,
       node: opts.node,
     }),
-    trustBundle: () => roots,
+    trustBundle: roots,
+    onCaRoots: (pems) => bundle.setCaRoots(pems),
     log: log.child({ part: "certs" }),
   });
   const pool = new HbonePool({
     certFor: (id) => certs.get(id),
-    trustBundle: () => roots,
+    trustBundle: roots,
     log: log.child({ part: "hbone-client" }),
   });
   const metrics = new TcpMetrics();
@@ -131,11 +165,14 @@ export async function startZtunnel(opts: ZtunnelOptions): Promise<Ztunnel> {
     hbonePort: ports.hbone,
     originalDestination: opts.originalDestination,
     connect: opts.connect ?? tcpConnect,
+    ...(opts.transparentSocket
+      ? { connectFrom: transparentConnect({ socketFd: opts.transparentSocket, log }) }
+      : {}),
     connectTimeoutMs: 5_000,
   };
   const hbone = new HboneServer({
     trustDomain: () => trustDomain,
-    trustBundle: () => roots,
+    trustBundle: roots,
     certificateFor: (ip) => certificateFor(ctx, ip),
     onConnect: (req) => handleHboneConnect(ctx, req),
     log: log.child({ part: "hbone-server" }),
@@ -215,6 +252,12 @@ export async function startZtunnel(opts: ZtunnelOptions): Promise<Ztunnel> {
     dump: () => ({
       node: opts.node,
       synced,
+      mesh: state.meshSettings(),
+      trustBundle: {
+        updatedAt: bundle.updatedAt().toISOString(),
+        roots: bundle.describe(),
+        ...(rootsFile ? { file: rootsFile.status() } : {}),
+      },
       workloads: state.workloads(),
       services: state.services(),
       policies: state.authorizations(),
@@ -252,13 +295,9 @@ export async function startZtunnel(opts: ZtunnelOptions): Promise<Ztunnel> {
     close: async () => {
       for (const s of servers) s.close();
       await Promise.allSettled([dns.close(), telemetry.close(), admin.close(), hbone.close(), pool.close()]);
+      rootsFile?.close();
       certs.close();
       xds.close();
     },
   };
-}
-
-/** The PEM blocks of a bundle, one per root. */
-function trustRoots(pem: string): string[] {
-  return pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
 }

@@ -13,6 +13,11 @@
  *   - compiled policies are built once per Authorization version; `policiesFor` results are
  *     cached per workload and dropped when the workload or any Authorization changes.
  * One network is assumed (Ambit's modes have one): addresses are not qualified by network.
+ *
+ * The root namespace (where PeerAuthentication and AuthorizationPolicy apply mesh-wide) is the
+ * one the control plane pushes with the mesh settings (xds/convert/mesh.ts); the value given at
+ * construction (the `--root-namespace` flag) is only the fallback until that first push, and
+ * again if the control plane ever withdraws the document.
  */
 import { EventEmitter } from "node:events";
 import { keyOf, type Resource } from "../api/resource.js";
@@ -25,9 +30,18 @@ import { policiesFor } from "../policy/select.js";
 import type { XdsChange, XdsSubscription } from "../xds/client/subscription.js";
 import type { AddressResource } from "../xds/convert/address.js";
 import type { XdsConfigDocument } from "../xds/convert/config.js";
+import {
+  isMeshConfigDocument,
+  meshSettingsOf,
+  MESH_CONFIG_RESOURCE_NAME,
+  type ProxyMeshSettings,
+} from "../xds/convert/mesh.js";
 
 export interface ProxyStateOptions {
-  /** Mesh root namespace (mesh-wide PeerAuthentication lives there). Default "istio-system". */
+  /**
+   * Mesh root namespace (mesh-wide PeerAuthentication lives there) until the control plane
+   * pushes its own. Default "istio-system".
+   */
   rootNamespace?: string;
 }
 
@@ -38,8 +52,8 @@ export interface ProxySubscriptions {
 }
 
 export interface ProxyStateChange {
-  kind: "workload" | "service" | "authorization" | "config";
-  /** uid, service key, "<ns>/<name>" or config key. */
+  kind: "workload" | "service" | "authorization" | "config" | "mesh";
+  /** uid, service key, "<ns>/<name>", config key, or the mesh document's name. */
   key: string;
   removed: boolean;
 }
@@ -74,9 +88,12 @@ const canonicalAll = (ips: readonly string[]): string[] => [
 ];
 
 export class ProxyState extends EventEmitter<ProxyStateEvents> {
-  readonly rootNamespace: string;
+  /** The `--root-namespace` fallback, used until the control plane pushes mesh settings. */
+  readonly fallbackRootNamespace: string;
   /** Incremented on every write, so readers can cache what they derive. */
   version = 0;
+  // the mesh settings last pushed; undefined before the first push (the fallback applies)
+  private pushedMesh?: ProxyMeshSettings;
 
   // uid -> workload
   private readonly workloadsByUid = new Map<string, Workload>();
@@ -99,7 +116,19 @@ export class ProxyState extends EventEmitter<ProxyStateEvents> {
 
   constructor(opts: ProxyStateOptions = {}) {
     super();
-    this.rootNamespace = opts.rootNamespace ?? "istio-system";
+    this.fallbackRootNamespace = opts.rootNamespace ?? "istio-system";
+  }
+
+  /** Where mesh-wide policies live: the pushed mesh settings, else the fallback. */
+  get rootNamespace(): string {
+    return this.pushedMesh?.rootNamespace ?? this.fallbackRootNamespace;
+  }
+
+  /** Where the root namespace comes from, for the config dump. */
+  meshSettings(): { rootNamespace: string; source: "control plane" | "flag"; trustDomain?: string } {
+    return this.pushedMesh
+      ? { ...this.pushedMesh, source: "control plane" }
+      : { rootNamespace: this.fallbackRootNamespace, source: "flag" };
   }
 
   // ---- writes ----
@@ -147,13 +176,25 @@ export class ProxyState extends EventEmitter<ProxyStateEvents> {
     this.changed({ kind: "authorization", key, removed: true });
   }
 
+  /** Mesh settings from the control plane; undefined withdraws them (back to the fallback). */
+  setMeshSettings(settings: ProxyMeshSettings | undefined): void {
+    if (!settings && !this.pushedMesh) return;
+    const before = this.rootNamespace;
+    this.pushedMesh = settings ? { ...settings } : undefined;
+    // Which policies are mesh-wide depends on the root namespace: recompute on next use.
+    if (this.rootNamespace !== before) this.applied.clear();
+    this.changed({ kind: "mesh", key: MESH_CONFIG_RESOURCE_NAME, removed: settings === undefined });
+  }
+
   upsertConfig(doc: Resource): void {
+    if (isMeshConfigDocument(doc)) return this.setMeshSettings(meshSettingsOf(doc));
     const key = keyOf(doc);
     this.configs.set(key, doc);
     this.changed({ kind: "config", key, removed: false });
   }
 
   removeConfig(key: string): void {
+    if (key === MESH_CONFIG_RESOURCE_NAME) return this.setMeshSettings(undefined);
     if (!this.configs.delete(key)) return;
     this.changed({ kind: "config", key, removed: true });
   }

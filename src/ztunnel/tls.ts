@@ -64,6 +64,28 @@ export function workloadCertFrom(
   };
 }
 
+/**
+ * The roots that came with a CA answer: its self-signed certificates. istiod appends its whole
+ * root-cert.pem to `cert_chain`, one certificate per entry (security/pkg/server/ca/server.go
+ * CreateCertificate), and ztunnel verifies peers against the roots at the end of the chain
+ * (src/tls/certificate.rs `WorkloadCertificate::new`: "the last one is the root", possibly
+ * several). Ambit's CA ends the chain with the root that anchors it. Taking the self-signed
+ * certificates, not blindly the last entry, never makes an intermediate a trust anchor.
+ */
+export function rootsInChain(chainPem: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const pem of chainPem.flatMap((p) => splitPem(p))) {
+    let c: X509Certificate;
+    try {
+      c = new X509Certificate(pem);
+    } catch {
+      continue;
+    }
+    if (c.ca && c.checkIssued(c) && c.verify(c.publicKey) && !out.includes(pem)) out.push(pem);
+  }
+  return out;
+}
+
 /** One PEM string per certificate (a CA may return a concatenated bundle in one entry). */
 export function splitPem(text: string): string[] {
   return certificatesDer(text).map((der) => pemEncode("CERTIFICATE", der));
@@ -90,7 +112,9 @@ export function presentedChain(cert: WorkloadCert, trustBundle: readonly string[
 
 /**
  * OpenSSL contexts are built once per (certificate, trust bundle) and reused: parsing the key
- * and the roots costs more than a TLS 1.3 handshake's own crypto on small machines.
+ * and the roots costs more than a TLS 1.3 handshake's own crypto on small machines. The bundle is
+ * part of the key, so a rotated trust bundle (trust-bundle.ts) gets fresh contexts on the next
+ * connection while established connections keep theirs; contexts of an old bundle age out.
  */
 export class SecureContextCache {
   // "<serial>|<bundle>" -> context; Map order = insertion order, the oldest is evicted first.

@@ -3,11 +3,15 @@
  * the document already; the proxy re-checks only the envelope (JSON object whose apiVersion,
  * kind, metadata.name and namespace match the carrier) and leaves the spec to its compiler.
  * Resource name: "<group>/<Kind>/<namespace>/<name>" (api/resource.ts keyOf).
+ *
+ * One document is not user config: the mesh settings proxies follow (convert/mesh.ts); its spec
+ * is checked here too, so a bad one is NACKed and the proxy keeps the settings it had.
  */
 import { keyOf, type Resource } from "../../api/resource.js";
 import { xdsProtos } from "../wire/protos.js";
 import { decodePb, encodePb, type PbConfigResource } from "../wire/resources.js";
 import { invalidResource, requireText } from "./invalid.js";
+import { isMeshConfigDocument, meshSettingsOf } from "./mesh.js";
 
 export interface XdsConfigDocument {
   /** The validated document: apiVersion, kind, metadata, spec. */
@@ -57,6 +61,7 @@ export function decodeConfig(bytes: Uint8Array): XdsConfigDocument {
     throw invalidResource(what, "json", `not valid JSON: ${(e as Error).message}`);
   }
   const document = checkEnvelope(parsed, { apiVersion, kind, name, namespace }, what);
+  if (isMeshConfigDocument(document)) meshSettingsOf(document);
   return { document, resourceVersion: pb.resource_version ?? "" };
 }
 

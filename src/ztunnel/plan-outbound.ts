@@ -20,6 +20,7 @@
  * "HBONE to the waypoint, authority = original service VIP:port".
  */
 import {
+  serviceKey,
   workloadPortFor,
   type Service,
   type ServicePort,
@@ -157,7 +158,7 @@ export function endpointsFor(
   vip: string,
 ): Candidate[] {
   const out: Candidate[] = [];
-  for (const uid of service.endpoints) {
+  for (const uid of state.endpointsOf(serviceKey(service))) {
     const w = state.workloadByUid(uid);
     if (!w || !w.healthy || w.addresses.length === 0) continue;
     const targetPort = workloadPortFor(w, service, port);

@@ -259,7 +259,7 @@ export async function startZtunnel(opts: ZtunnelOptions): Promise<Ztunnel> {
         ...(rootsFile ? { file: rootsFile.status() } : {}),
       },
       workloads: state.workloads(),
-      services: state.services(),
+      services: state.servicesWithEndpoints(),
       policies: state.authorizations(),
       certificates: certs.list(),
       connections: ctx.connections.list(),

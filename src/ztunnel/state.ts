@@ -6,7 +6,13 @@
  *
  * Invariants, kept on every write:
  *   - an index entry exists only for the current version of an object: updating a workload
- *     removes the IPs and node it no longer has, updating a service the VIPs it no longer has;
+ *     removes the IPs, node and services it no longer has, updating a service the VIPs it no
+ *     longer has;
+ *   - a service's endpoints are the workloads whose `services` name it, whichever of the two
+ *     arrives first, as in ztunnel (src/state/service.rs: a decoded Service has no endpoints,
+ *     the store fills them from workloads and stages those that arrive before their service).
+ *     The control plane does not send them with the Service, so a pod that comes or goes
+ *     changes one resource, not two;
  *   - an address owned by two objects at once (an IP moving from a deleted pod to a new one
  *     before the old one's removal arrives) resolves to the most recently written owner, and to
  *     the other again when that one goes;
@@ -83,6 +89,20 @@ class AddressIndex {
   }
 }
 
+const NO_ENDPOINTS: ReadonlySet<string> = new Set();
+
+function addTo(index: Map<string, Set<string>>, key: string, member: string): void {
+  const set = index.get(key);
+  if (set) set.add(member);
+  else index.set(key, new Set([member]));
+}
+
+function removeFrom(index: Map<string, Set<string>>, key: string, member: string): void {
+  const set = index.get(key);
+  if (!set?.delete(member)) return;
+  if (set.size === 0) index.delete(key);
+}
+
 const canonicalAll = (ips: readonly string[]): string[] => [
   ...new Set(ips.map((ip) => canonicalIp(ip) ?? ip)),
 ];
@@ -103,6 +123,8 @@ export class ProxyState extends EventEmitter<ProxyStateEvents> {
   private readonly workloadsByNode = new Map<string, Set<string>>();
   // service key -> service
   private readonly servicesByKey = new Map<string, Service>();
+  // service key -> uids of the workloads that name it in their `services`
+  private readonly endpointsByService = new Map<string, Set<string>>();
   // canonical VIP -> service keys
   private readonly serviceVips = new AddressIndex();
   // "<ns>/<name>" -> compiled policy (holds its Authorization as `source`)
@@ -137,11 +159,8 @@ export class ProxyState extends EventEmitter<ProxyStateEvents> {
     this.unindexWorkload(w.uid);
     this.workloadsByUid.set(w.uid, w);
     for (const ip of canonicalAll(w.addresses)) this.workloadIps.add(ip, w.uid);
-    if (w.node !== "") {
-      const set = this.workloadsByNode.get(w.node) ?? new Set<string>();
-      set.add(w.uid);
-      this.workloadsByNode.set(w.node, set);
-    }
+    if (w.node !== "") addTo(this.workloadsByNode, w.node, w.uid);
+    for (const key of Object.keys(w.services)) addTo(this.endpointsByService, key, w.uid);
     this.changed({ kind: "workload", key: w.uid, removed: false });
   }
 
@@ -295,6 +314,16 @@ export class ProxyState extends EventEmitter<ProxyStateEvents> {
     return [...this.servicesByKey.values()];
   }
 
+  /** Uids of the workloads behind a service (by service key), whether or not it is known yet. */
+  endpointsOf(key: string): ReadonlySet<string> {
+    return this.endpointsByService.get(key) ?? NO_ENDPOINTS;
+  }
+
+  /** The services with their endpoints filled in, sorted by uid (config dump, ztunnel-config). */
+  servicesWithEndpoints(): Service[] {
+    return this.services().map((s) => ({ ...s, endpoints: [...this.endpointsOf(serviceKey(s))].sort() }));
+  }
+
   authorizations(): Authorization[] {
     return [...this.policies.values()].map((p) => p.source);
   }
@@ -327,9 +356,8 @@ export class ProxyState extends EventEmitter<ProxyStateEvents> {
     const old = this.workloadsByUid.get(uid);
     if (!old) return false;
     for (const ip of canonicalAll(old.addresses)) this.workloadIps.remove(ip, uid);
-    const onNode = this.workloadsByNode.get(old.node);
-    onNode?.delete(uid);
-    if (onNode?.size === 0) this.workloadsByNode.delete(old.node);
+    removeFrom(this.workloadsByNode, old.node, uid);
+    for (const key of Object.keys(old.services)) removeFrom(this.endpointsByService, key, uid);
     this.workloadsByUid.delete(uid);
     this.applied.delete(uid);
     return true;

@@ -1,8 +1,12 @@
 /**
- * Service (model/workload.ts) <-> istio.workload.Service. Port names, protocols, source,
- * location and endpoints travel in Ambit-only fields; for a resource without them (written by
- * Istio) decode falls back to Kubernetes' defaults: protocol TCP, source Service, MESH_INTERNAL,
- * and Ambit leaves out values equal to those defaults.
+ * Service (model/workload.ts) <-> istio.workload.Service. Port names, protocols, source and
+ * location travel in Ambit-only fields; for a resource without them (written by Istio) decode
+ * falls back to Kubernetes' defaults: protocol TCP, source Service, MESH_INTERNAL, and Ambit
+ * leaves out values equal to those defaults.
+ *
+ * Endpoints do not travel with the Service, as in Istio: a proxy derives them from the
+ * workloads that name the service (ztunnel/state.ts), so a pod that comes or goes changes only
+ * its own resource. A decoded Service has no endpoints.
  */
 import type { Service, ServicePort } from "../../model/workload.js";
 import type { PbPort, PbService } from "../wire/resources.js";
@@ -30,7 +34,6 @@ export function serviceToPb(s: Service): PbService {
     // Ambit-only fields, left out at the values decoding defaults to.
     source: s.source === DEFAULT_SOURCE ? undefined : s.source,
     location: s.location === DEFAULT_LOCATION ? undefined : s.location,
-    endpoints: s.endpoints,
   };
   if (s.waypoint) pb.waypoint = waypointToPb(s.waypoint);
   return dropEmpty(pb);
@@ -61,7 +64,7 @@ export function pbToService(pb: PbService): Service {
     ports: (pb.ports ?? []).map((p, i) => pbToPort(p, what, `ports[${i}]`)),
     source: oneOf(SOURCES, pb.source, DEFAULT_SOURCE, what, "source"),
     location: oneOf(LOCATIONS, pb.location, DEFAULT_LOCATION, what, "location"),
-    endpoints: [...(pb.endpoints ?? [])],
+    endpoints: [],
   };
   if (pb.waypoint) s.waypoint = pbToWaypoint(pb.waypoint, what, "waypoint");
   return s;

@@ -78,7 +78,6 @@ export interface PbService {
   waypoint?: PbGatewayAddress | null;
   source?: string;
   location?: string;
-  endpoints?: string[];
 }
 
 /** istio.workload.Address: exactly one of workload / service. */

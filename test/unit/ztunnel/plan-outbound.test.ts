@@ -99,11 +99,6 @@ describe("planOutbound", () => {
       want: { kind: "reject", code: "NO_HEALTHY_ENDPOINTS" },
     },
     {
-      name: "an endpoint uid with no workload is not a candidate",
-      req: req("10.96.0.31", 5432),
-      want: { kind: "reject", code: "NO_HEALTHY_ENDPOINTS" },
-    },
-    {
       name: "named targetPort: only endpoints that have it",
       req: req("10.96.0.21", 80),
       pick: 0,

@@ -92,6 +92,26 @@ describe("ProxyState lookups and index consistency", () => {
     assert.deepEqual(s.services(), []);
   });
 
+  it("a service's endpoints are the workloads that name it, whichever arrives first", () => {
+    const key = "default/web.default.svc.cluster.local";
+    const member = (name: string, ip: string) =>
+      workload(name, { ip, services: { [key]: [{ servicePort: 80, targetPort: 8080 }] } });
+    const a = member("a", "10.0.0.1");
+    const s = stateWith({ workloads: [a] });
+    // The workload came first: the service finds it when it arrives.
+    assert.deepEqual([...s.endpointsOf(key)], [a.uid]);
+    s.upsertService(service("web", { vip: "10.96.0.10" }));
+    const b = member("b", "10.0.0.2");
+    s.upsertWorkload(b);
+    assert.deepEqual(s.servicesWithEndpoints()[0]?.endpoints, [a.uid, b.uid]);
+    // An update that leaves the service, and a removal, take the workload out.
+    s.upsertWorkload(workload("a", { ip: "10.0.0.1" }));
+    assert.deepEqual([...s.endpointsOf(key)], [b.uid]);
+    s.removeWorkload(b.uid);
+    assert.deepEqual([...s.endpointsOf(key)], []);
+    assert.deepEqual(s.servicesWithEndpoints()[0]?.endpoints, []);
+  });
+
   it("removing what is not there changes nothing", () => {
     const s = new ProxyState();
     const seen: ProxyStateChange[] = [];

@@ -12,7 +12,7 @@
  */
 import { closeSync } from "node:fs";
 import { isIP, Socket } from "node:net";
-import { AmbitError, errorText } from "../common/errors.js";
+import { AmbitError, errorText, isAmbitError } from "../common/errors.js";
 import type { Logger } from "../common/log.js";
 import { CidrBlock, canonicalIp, ipBytes } from "../policy/ip.js";
 
@@ -102,6 +102,9 @@ export interface TransparentConnectOptions {
   log: Logger;
 }
 
+// transparentSocketFd failures that will not go away while the process runs.
+const PERMANENT = new Set(["NATIVE_ADDON_MISSING", "TRANSPARENT_SOCKET_DENIED"]);
+
 /**
  * The transparent socket factory. It tries once, at creation, whether this process may make
  * transparent sockets; when it may not (addon missing or too old, no CAP_NET_ADMIN) it says so
@@ -130,14 +133,26 @@ export function transparentConnect(opts: TransparentConnectOptions): ConnectFrom
     try {
       fd = opts.socketFd(family);
     } catch (e) {
-      disable(e);
+      // Only a lasting cause turns the option off; a transient one (EMFILE, ENOBUFS) costs this
+      // connection its source address, not every later one.
+      if (isAmbitError(e) && PERMANENT.has(e.code)) disable(e);
+      else opts.log.debug({ err: errorText(e) }, "no transparent socket for this connection");
       return undefined;
     }
     // connect() must follow in the same tick: a Socket built on a descriptor starts reading at
     // once, which on a socket not yet connecting would fail (ENOTCONN) on the next turn of the
     // event loop; once connect() has run, the read just waits for the connection.
-    const s = new Socket({ fd, allowHalfOpen: true });
-    return s.connect({ host, port, localAddress: sourceIp });
+    let s: Socket | undefined;
+    try {
+      s = new Socket({ fd, allowHalfOpen: true });
+      return s.connect({ host, port, localAddress: sourceIp });
+    } catch (e) {
+      // A synchronous throw (bad argument) would leave the descriptor open and, once wrapped,
+      // reading unconnected: an 'error' event nobody listens to yet.
+      if (s) s.destroy();
+      else closeSync(fd);
+      throw e;
+    }
   };
 }
 

@@ -96,7 +96,8 @@ export async function handleHboneConnect(
     ...(plan.decision.decidedBy ? { policy: plan.decision.decidedBy.policy } : {}),
   });
   try {
-    // A claim that was not verified leaves sourceIp at the tunnel's peer (a node): never preserved.
+    // A claim that was not verified (plan-inbound.ts: an enrolled workload with the tunnel's
+    // identity) leaves sourceIp at the tunnel's peer (a node): never preserved.
     const from = plan.sourceIpFrom === "forwarded" ? plan.sourceIp : undefined;
     const upstream = await dialFrom(ctx, plan.target, from);
     // The HBONE server does the copying; follow the upstream socket's own counters so the

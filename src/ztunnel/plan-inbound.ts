@@ -122,7 +122,12 @@ export function planInboundHbone(state: ProxyState, req: InboundHboneRequest): I
   const peerIp = canonicalIp(req.peerAddress) ?? req.peerAddress;
   const claimedIp = req.claimedSourceIp === undefined ? undefined : canonicalIp(req.claimedSourceIp);
   const claimed = claimedIp === undefined ? undefined : state.workloadByIp(claimedIp);
-  const verified = claimed?.identity === req.peerIdentity ? claimed : undefined;
+  // A claim stands only for an enrolled workload with the tunnel's identity: tunnels start only
+  // from those. A workload outside the mesh may share an identity (a host-network pod, whose
+  // address is its node's; a WorkloadEntry, whose address is anything) and must not lend its
+  // address to policy ipBlocks or to the source the destination pod sees.
+  const verified =
+    claimed?.identity === req.peerIdentity && claimed.tunnelProtocol === "HBONE" ? claimed : undefined;
   const sourceIp = verified && claimedIp !== undefined ? claimedIp : peerIp;
   const atPeer = state.workloadByIp(peerIp);
   const source = verified ?? (atPeer?.identity === req.peerIdentity ? atPeer : undefined);

@@ -83,8 +83,9 @@ export class RootsFileWatcher {
       if (key !== this.lastStat) this.schedule();
     }, opts.pollMs ?? 5_000);
     this.poll.unref();
-    // Whatever changed between the caller's read and the watch starting.
-    if (opts.initialText === undefined) this.check();
+    // Whatever changed between the caller's read and the watch starting (the stat taken above
+    // already describes the new file, so the poll would not notice it). Unchanged: not reported.
+    this.check();
   }
 
   /** Reads the file now; true when it brought a new valid bundle. */

@@ -4,6 +4,7 @@
  * address, replies routed back) need a namespace and root: test/netns/local-source-ip.test.ts.
  */
 import assert from "node:assert/strict";
+import { fstatSync, openSync } from "node:fs";
 import { createServer, Socket, type Server } from "node:net";
 import { after, before, describe, test } from "node:test";
 import pino from "pino";
@@ -161,6 +162,36 @@ describe("transparentConnect", () => {
     assert.equal(warnings.length, 1);
     assert.match(String(warnings[0]!.msg), /cannot preserve client source addresses/);
     assert.match(String(warnings[0]!.err), /TRANSPARENT_SOCKET_DENIED/);
+  });
+
+  test("a transient failure (EMFILE) costs one connection its source, not every later one", () => {
+    const { log, lines } = capture();
+    let asked = 0;
+    const connectFrom = transparentConnect({
+      socketFd: () => {
+        asked++;
+        if (asked === 1) return openSync("/dev/null", "r"); // the probe at creation succeeds
+        throw new AmbitError("TRANSPARENT_SOCKET_FAILED", "cannot create a transparent socket: EMFILE");
+      },
+      log,
+    });
+    assert.equal(connectFrom("10.244.1.2", "10.244.2.3", 8080), undefined);
+    assert.equal(connectFrom("10.244.1.3", "10.244.2.3", 8080), undefined);
+    assert.equal(asked, 3, "asked again for the second connection");
+    assert.equal(lines.filter((l) => l.level === 40).length, 0, "not reported as turned off");
+  });
+
+  test("a descriptor the socket cannot take is closed, not leaked", () => {
+    const { log } = capture();
+    const fds: number[] = [];
+    const connectFrom = transparentConnect({
+      // Not a socket: net.Socket refuses it synchronously (ERR_INVALID_FD_TYPE).
+      socketFd: () => fds[fds.push(openSync("/dev/null", "r")) - 1]!,
+      log,
+    });
+    assert.throws(() => connectFrom("10.244.1.2", "10.244.2.3", 8080), { code: "ERR_INVALID_FD_TYPE" });
+    assert.equal(fds.length, 2);
+    assert.throws(() => fstatSync(fds[1]!), { code: "EBADF" });
   });
 
   test("the addon's transparentSocket checks its argument before touching the kernel", () => {

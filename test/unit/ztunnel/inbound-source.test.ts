@@ -14,6 +14,7 @@ import type { ProxyContext } from "../../../src/ztunnel/context.js";
 import { tcpConnect } from "../../../src/ztunnel/dial.js";
 import type { HboneInboundRequest } from "../../../src/ztunnel/hbone/server.js";
 import { handleHboneConnect } from "../../../src/ztunnel/inbound.js";
+import { workload } from "./fixtures.js";
 import { httpbin2, rogue, sleep, topology } from "./topology.js";
 
 let server: Server;
@@ -88,6 +89,16 @@ describe("HBONE inbound: the source the proxy connects to the pod from", () => {
   test("no forwarded header: the tunnel's peer is a node, not a client: not preserved", async () => {
     const { ctx, calls } = context();
     await connect(ctx, request({}));
+    assert.deepEqual(calls.from, []);
+    assert.deepEqual(calls.plain, ["10.0.1.20:8080"]);
+  });
+
+  test("a workload outside the mesh with the same identity (host-network: a node's IP): not preserved", async () => {
+    const { ctx, calls } = context();
+    const host = workload("sleep-host", { ip: "192.168.0.3", node: "node-c", sa: "sleep", enrolled: false });
+    assert.equal(host.identity, sleep.identity);
+    ctx.state.upsertWorkload(host);
+    await connect(ctx, request({ headers: { forwarded: "for=192.168.0.3" } }));
     assert.deepEqual(calls.from, []);
     assert.deepEqual(calls.plain, ["10.0.1.20:8080"]);
   });

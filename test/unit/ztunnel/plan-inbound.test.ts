@@ -165,6 +165,20 @@ describe("planInboundHbone", () => {
       },
     },
     {
+      name: "a claim of a workload outside the mesh is ignored, even with the peer's identity",
+      req: hbone({ claimedSourceIp: "10.0.0.11", peerIdentity: legacy.identity }),
+      want: {
+        kind: "deliver",
+        target: "10.0.1.20:8080",
+        destination: "httpbin-2",
+        source: undefined,
+        sourceIp: "192.168.0.1",
+        from: "peer",
+        mtls: "mutual_tls",
+        allowedBy: undefined,
+      },
+    },
+    {
       name: "a claim of an unknown IP is ignored",
       req: hbone({ claimedSourceIp: "10.9.9.9" }),
       want: {

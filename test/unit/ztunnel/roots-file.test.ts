@@ -84,6 +84,21 @@ describe("RootsFileWatcher", () => {
     }
   });
 
+  it("a file replaced between the caller's read and the watcher's start is reported at once", () => {
+    const file = join(dir, "late.pem");
+    writeFileSync(file, rootA + rootB); // the caller read rootA; then the file changed
+    const seen: string[][] = [];
+    const w = new RootsFileWatcher({
+      path: file,
+      initialText: rootA,
+      onRoots: (r) => seen.push(r.map(fp)),
+      pollMs: 3_600_000,
+      log: pino({ level: "silent" }),
+    });
+    w.close();
+    assert.deepEqual(seen, [[fp(rootA), fp(rootB)]]);
+  });
+
   it("notices a file renamed over the old one without being asked", async () => {
     const sub = mkdtempSync(join(dir, "watch-"));
     const file = join(sub, "roots.pem");

@@ -25,7 +25,7 @@ interface NativeAddon {
   /** glibc mallopt thresholds (native/src/malloc_tuning.c); false when not glibc. Absent in old builds. */
   tuneAllocator?(mmapThreshold: number, trimThreshold: number, topPad: number): boolean;
   /** native/src/transparent.c: a fresh TCP socket with IP(V6)_TRANSPARENT. Absent in old builds. */
-  transparentSocket?(family: 4 | 6): number;
+  transparentSocket?(family: 4 | 6, bindIp?: string, avoidPorts?: readonly number[]): number;
 }
 
 /** native/build/Release/ambit_native.node, from src/node/ or dist/node/ alike (two levels up). */
@@ -136,11 +136,17 @@ export function originalDestination(socket: Socket): OriginalDst {
  * A fresh, unconnected, non-blocking TCP socket descriptor with IP_TRANSPARENT (family 4) or
  * IPV6_TRANSPARENT (family 6) set (native/src/transparent.c), for `new net.Socket({ fd })` and
  * then `connect({ host, port, localAddress })` with a foreign local address. The caller owns the
- * descriptor. Throws AmbitError: NATIVE_ADDON_MISSING (not built, or built before this function
+ * descriptor. With `bindIp` it comes back bound to that (foreign) address, on a port the kernel
+ * picked that is not one of `avoidPorts`; connect it without a localAddress. Throws AmbitError:
+ * NATIVE_ADDON_MISSING (not built, or built before this function
  * existed), TRANSPARENT_SOCKET_DENIED (the process lacks CAP_NET_ADMIN), TRANSPARENT_SOCKET_FAILED
  * (anything else, errno code in the message).
  */
-export function transparentSocketFd(family: 4 | 6): number {
+export function transparentSocketFd(
+  family: 4 | 6,
+  bindIp?: string,
+  avoidPorts: readonly number[] = [],
+): number {
   const native = loadNativeAddon();
   if (typeof native.transparentSocket !== "function") {
     throw new AmbitError(
@@ -150,7 +156,9 @@ export function transparentSocketFd(family: 4 | 6): number {
     );
   }
   try {
-    return native.transparentSocket(family);
+    return bindIp === undefined
+      ? native.transparentSocket(family)
+      : native.transparentSocket(family, bindIp, avoidPorts);
   } catch (e) {
     const code = (e as { code?: unknown }).code;
     if (code === "EPERM" || code === "EACCES") {

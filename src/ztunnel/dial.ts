@@ -64,7 +64,12 @@ export function tcpConnect(host: string, port: number): Socket {
  * Opens a TCP connection to host:port whose source address is `sourceIp` (not this host's), or
  * returns undefined when this proxy cannot (then the caller connects from its own address).
  */
-export type ConnectFrom = (sourceIp: string, host: string, port: number) => Socket | undefined;
+export type ConnectFrom = (
+  sourceIp: string,
+  host: string,
+  port: number,
+  avoidPorts?: readonly number[],
+) => Socket | undefined;
 
 // Sources never preserved: not a client's unicast address, or one of the node's own (the pod
 // gateway 169.254.1.1 is link-local). Binding to them would be pointless or misroute replies.
@@ -97,8 +102,11 @@ export function preservedSource(sourceIp: string, targetIp: string): string | un
 }
 
 export interface TransparentConnectOptions {
-  /** A fresh transparent TCP socket descriptor (src/node/native.ts transparentSocketFd). */
-  socketFd: (family: 4 | 6) => number;
+  /**
+   * A fresh transparent TCP socket descriptor (src/node/native.ts transparentSocketFd); with
+   * `bindIp`, bound to it on a port not in `avoidPorts`.
+   */
+  socketFd: (family: 4 | 6, bindIp?: string, avoidPorts?: readonly number[]) => number;
   log: Logger;
 }
 
@@ -125,13 +133,15 @@ export function transparentConnect(opts: TransparentConnectOptions): ConnectFrom
   } catch (e) {
     disable(e);
   }
-  return (sourceIp, host, port) => {
+  return (sourceIp, host, port, avoidPorts = []) => {
     if (disabled) return undefined;
     const family = isIP(sourceIp);
     if (family !== 4 && family !== 6) return undefined;
     let fd: number;
     try {
-      fd = opts.socketFd(family);
+      // Bound here, not by connect(): the port must be known before the SYN leaves (see
+      // clientPorts in inbound.ts for why some must be avoided).
+      fd = opts.socketFd(family, sourceIp, avoidPorts);
     } catch (e) {
       // Only a lasting cause turns the option off; a transient one (EMFILE, ENOBUFS) costs this
       // connection its source address, not every later one.
@@ -145,7 +155,7 @@ export function transparentConnect(opts: TransparentConnectOptions): ConnectFrom
     let s: Socket | undefined;
     try {
       s = new Socket({ fd, allowHalfOpen: true });
-      return s.connect({ host, port, localAddress: sourceIp });
+      return s.connect({ host, port });
     } catch (e) {
       // A synchronous throw (bad argument) would leave the descriptor open and, once wrapped,
       // reading unconnected: an 'error' event nobody listens to yet.
@@ -158,8 +168,10 @@ export function transparentConnect(opts: TransparentConnectOptions): ConnectFrom
 
 /**
  * dial(), from `sourceIp` when given and `connectFrom` can, else from the node's own address.
- * A transparent connection that cannot even bind (the client's address has no free port left)
- * is retried from the node's address: the application still gets its connection.
+ * A transparent socket that cannot even be bound (the client's address has no free port left)
+ * makes `connectFrom` return undefined, and the connection goes out from the node's address:
+ * the application still gets its connection. `avoidPorts`: the client's own ports towards this
+ * node (inbound.ts clientPorts).
  */
 export async function dialFrom(
   ctx: {
@@ -169,23 +181,13 @@ export async function dialFrom(
   },
   target: { ip: string; port: number },
   sourceIp: string | undefined,
+  avoidPorts: readonly number[] = [],
 ): Promise<Socket> {
   const from = sourceIp === undefined ? undefined : preservedSource(sourceIp, target.ip);
   const connectFrom = ctx.connectFrom;
-  if (from !== undefined && connectFrom) {
-    let fellBack = false;
-    const connect = (host: string, port: number) => {
-      const s = connectFrom(from, host, port);
-      if (s) return s;
-      fellBack = true;
-      return ctx.connect(host, port);
-    };
-    try {
-      return await dial(connect, target.ip, target.port, ctx.connectTimeoutMs);
-    } catch (e) {
-      const cause = e instanceof Error ? (e.cause as { syscall?: unknown } | undefined) : undefined;
-      if (fellBack || cause?.syscall !== "bind") throw e;
-    }
-  }
-  return dial(ctx.connect, target.ip, target.port, ctx.connectTimeoutMs);
+  const connect =
+    from !== undefined && connectFrom
+      ? (host: string, port: number) => connectFrom(from, host, port, avoidPorts) ?? ctx.connect(host, port)
+      : ctx.connect;
+  return dial(connect, target.ip, target.port, ctx.connectTimeoutMs);
 }

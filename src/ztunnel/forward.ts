@@ -18,10 +18,11 @@ export async function forwardTcp(
   target: { ip: string; port: number },
   o: Observation,
   sourceIp?: string,
+  avoidPorts: readonly number[] = [],
 ): Promise<void> {
   let upstream: Socket;
   try {
-    upstream = await dialFrom(ctx, target, sourceIp);
+    upstream = await dialFrom(ctx, target, sourceIp, avoidPorts);
   } catch (e) {
     o.failed(errorText(e));
     downstream.resetAndDestroy();

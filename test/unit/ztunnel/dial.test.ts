@@ -9,7 +9,7 @@ import { createServer, Socket, type Server } from "node:net";
 import { after, before, describe, test } from "node:test";
 import pino from "pino";
 import { AmbitError } from "../../../src/common/errors.js";
-import { loadNativeAddon } from "../../../src/node/native.js";
+import { loadNativeAddon, transparentSocketFd } from "../../../src/node/native.js";
 import {
   dialFrom,
   preservedSource,
@@ -40,6 +40,15 @@ describe("preservedSource: which client addresses the proxy connects from", () =
     });
   }
 });
+
+function capture() {
+  const lines: Array<Record<string, unknown>> = [];
+  const log = pino(
+    { level: "info" },
+    { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) },
+  );
+  return { log, lines };
+}
 
 /** A loopback server that answers each connection with the peer address it sees, then closes. */
 let server: Server;
@@ -108,11 +117,35 @@ describe("dialFrom", () => {
     assert.equal(r.calls.length, 1);
   });
 
-  test("a source address that cannot be bound: retried from the node's address", async () => {
-    // 192.0.2.1 (TEST-NET-1) is not this host's, and this socket is not transparent: bind fails.
-    const r = recording(() => "192.0.2.1");
-    const s = await dialFrom({ ...plain, connectFrom: r.connectFrom }, target, "10.244.1.2");
+  test("a source address the addon cannot bind: the node's address", async () => {
+    const { log } = capture();
+    const connectFrom = transparentConnect({
+      socketFd: (_family, bindIp) => {
+        if (bindIp === undefined) return openSync("/dev/null", "r"); // the start-up probe
+        throw new AmbitError("TRANSPARENT_SOCKET_FAILED", "bind: Cannot assign requested address");
+      },
+      log,
+    });
+    const s = await dialFrom({ ...plain, connectFrom }, target, "10.244.1.2");
     assert.equal(await peerSeen(s), "127.0.0.1");
+  });
+
+  test("binds in the addon, off the client's own ports: the server sees the client's address", async () => {
+    const { log } = capture();
+    const asked: Array<{ bindIp?: string; avoid?: readonly number[] }> = [];
+    const connectFrom = transparentConnect({
+      socketFd: (family, bindIp, avoid) => {
+        asked.push({ bindIp, avoid });
+        return transparentSocketFd(family, bindIp, avoid);
+      },
+      log,
+    });
+    // 127.0.0.5 stands for the client and the loopback server for the pod (dialFrom itself
+    // never preserves a loopback source): no reply routing is needed.
+    const s = connectFrom("127.0.0.5", "127.0.0.1", port, [40001, 40003]);
+    assert.ok(s);
+    assert.equal(await peerSeen(s), "127.0.0.5");
+    assert.deepEqual(asked.at(-1), { bindIp: "127.0.0.5", avoid: [40001, 40003] });
   });
 
   test("a refused connection is not retried: the pod really is not listening", async () => {
@@ -136,15 +169,6 @@ describe("dialFrom", () => {
 });
 
 describe("transparentConnect", () => {
-  function capture() {
-    const lines: Array<Record<string, unknown>> = [];
-    const log = pino(
-      { level: "info" },
-      { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) },
-    );
-    return { log, lines };
-  }
-
   test("no transparent sockets here: one warning at start, then undefined without asking again", () => {
     const { log, lines } = capture();
     let asked = 0;

@@ -5,7 +5,8 @@
  *
  *   originalDst(fd: number) -> { address: string, port: number, family: 4 | 6 }
  *   tuneAllocator(...) -> boolean   (malloc_tuning.c: the C library's allocator thresholds)
- *   transparentSocket(4 | 6) -> fd   (transparent.c: a TCP socket that may bind a foreign address)
+ *   transparentSocket(4 | 6, ip?, avoidPorts?) -> fd   (transparent.c: a TCP socket that may bind
+ *                                         a foreign address)
  *
  * The kernel answers from the connection's conntrack entry (netfilter's getorigdst): level SOL_IP
  * with SO_ORIGINAL_DST for IPv4, level SOL_IPV6 with IP6T_SO_ORIGINAL_DST for IPv6. An AF_INET6
@@ -17,13 +18,14 @@
  */
 #include <node_api.h>
 
+#include "errors.h"
+
 #include "malloc_tuning.h"
 #include "transparent.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -35,34 +37,6 @@
 #ifndef IP6T_SO_ORIGINAL_DST
 #define IP6T_SO_ORIGINAL_DST 80
 #endif
-
-static const char *errno_name(int e) {
-  switch (e) {
-  case ENOENT: return "ENOENT";
-  case EBADF: return "EBADF";
-  case ENOTSOCK: return "ENOTSOCK";
-  case ENOPROTOOPT: return "ENOPROTOOPT";
-  case EOPNOTSUPP: return "EOPNOTSUPP";
-  case EINVAL: return "EINVAL";
-  case ENOTCONN: return "ENOTCONN";
-  case EAFNOSUPPORT: return "EAFNOSUPPORT";
-  default: return "ERRNO";
-  }
-}
-
-/* Throws Error(message) with .code = errno name and .errno = number; returns NULL for brevity. */
-static napi_value throw_errno(napi_env env, const char *what, int e) {
-  char msg[160];
-  snprintf(msg, sizeof msg, "%s: %s", what, strerror(e));
-  napi_value code, text, err, num;
-  napi_create_string_utf8(env, errno_name(e), NAPI_AUTO_LENGTH, &code);
-  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &text);
-  napi_create_error(env, code, text, &err);
-  napi_create_int32(env, e, &num);
-  napi_set_named_property(env, err, "errno", num);
-  napi_throw(env, err);
-  return NULL;
-}
 
 static napi_value make_result(napi_env env, const char *address, int port, int family) {
   napi_value obj, a, p, f;

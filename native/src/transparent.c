@@ -20,12 +20,12 @@
  * socket. Failures throw an Error whose `code` is the errno name and `errno` its number.
  */
 #include "transparent.h"
+#include "errors.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <netinet/in.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -37,36 +37,6 @@
 #ifndef IPV6_TRANSPARENT
 #define IPV6_TRANSPARENT 75
 #endif
-
-static const char *errno_name(int e) {
-  switch (e) {
-  case EPERM: return "EPERM";
-  case EACCES: return "EACCES";
-  case EAFNOSUPPORT: return "EAFNOSUPPORT";
-  case ENOPROTOOPT: return "ENOPROTOOPT";
-  case EMFILE: return "EMFILE";
-  case ENFILE: return "ENFILE";
-  case ENOBUFS: return "ENOBUFS";
-  case ENOMEM: return "ENOMEM";
-  case EADDRINUSE: return "EADDRINUSE";
-  case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
-  case EINVAL: return "EINVAL";
-  default: return "ERRNO";
-  }
-}
-
-static napi_value throw_errno(napi_env env, const char *what, int e) {
-  char msg[160];
-  snprintf(msg, sizeof msg, "%s: %s", what, strerror(e));
-  napi_value code, text, err, num;
-  napi_create_string_utf8(env, errno_name(e), NAPI_AUTO_LENGTH, &code);
-  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &text);
-  napi_create_error(env, code, text, &err);
-  napi_create_int32(env, e, &num);
-  napi_set_named_property(env, err, "errno", num);
-  napi_throw(env, err);
-  return NULL;
-}
 
 static int new_transparent(int family) {
   int fd = socket(family == 4 ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

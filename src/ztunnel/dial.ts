@@ -140,7 +140,7 @@ export function transparentConnect(opts: TransparentConnectOptions): ConnectFrom
     let fd: number;
     try {
       // Bound here, not by connect(): the port must be known before the SYN leaves (see
-      // clientPorts in inbound.ts for why some must be avoided).
+      // ConnectionTable.portsFrom for why some must be avoided).
       fd = opts.socketFd(family, sourceIp, avoidPorts);
     } catch (e) {
       // Only a lasting cause turns the option off; a transient one (EMFILE, ENOBUFS) costs this
@@ -171,7 +171,7 @@ export function transparentConnect(opts: TransparentConnectOptions): ConnectFrom
  * A transparent socket that cannot even be bound (the client's address has no free port left)
  * makes `connectFrom` return undefined, and the connection goes out from the node's address:
  * the application still gets its connection. `avoidPorts`: the client's own ports towards this
- * node (inbound.ts clientPorts).
+ * node (ConnectionTable.portsFrom).
  */
 export async function dialFrom(
   ctx: {

@@ -99,7 +99,8 @@ export async function handleHboneConnect(
     // A claim that was not verified (plan-inbound.ts: an enrolled workload with the tunnel's
     // identity) leaves sourceIp at the tunnel's peer (a node): never preserved.
     const from = plan.sourceIpFrom === "forwarded" ? plan.sourceIp : undefined;
-    const upstream = await dialFrom(ctx, plan.target, from, from ? clientPorts(ctx, from) : []);
+    // The client's own ports towards this node must not be reused (ConnectionTable.portsFrom).
+    const upstream = await dialFrom(ctx, plan.target, from, from ? ctx.connections.portsFrom(from) : []);
     // The HBONE server does the copying; follow the upstream socket's own counters so the
     // byte metrics move while a long connection is open, as they do on the outbound side.
     let seen = { written: 0, read: 0 };
@@ -170,25 +171,5 @@ export async function handlePlaintextInbound(ctx: ProxyContext, socket: Socket):
     destinationIdentity: plan.destination.identity,
     ...(plan.decision.decidedBy ? { policy: plan.decision.decidedBy.policy } : {}),
   });
-  await forwardTcp(ctx, socket, plan.target, o, plan.sourceIp, clientPorts(ctx, plan.sourceIp));
-}
-
-/**
- * Ports the client at `ip` uses in this proxy's live connections. A connection the client made
- * through this node (to a pod here, redirected to 15006 or 15001) has a conntrack entry in this
- * node's namespace; were the proxy's connection from the client's address to take the same port
- * towards the same pod, that entry would capture its SYN and the connect would hang. The
- * client's connections are registered before the proxy dials (observe() runs first, and a
- * same-node client's outbound leg before its tunnel reaches the inbound side), so avoiding
- * their ports avoids the clash.
- */
-export function clientPorts(ctx: Pick<ProxyContext, "connections">, ip: string): number[] {
-  const ports: number[] = [];
-  for (const c of ctx.connections.list()) {
-    const at = c.source.lastIndexOf(":");
-    if (at <= 0 || normalizeIp(c.source.slice(0, at).replace(/^\[|\]$/g, "")) !== ip) continue;
-    const port = Number(c.source.slice(at + 1));
-    if (port > 0) ports.push(port);
-  }
-  return ports;
+  await forwardTcp(ctx, socket, plan.target, o, plan.sourceIp, ctx.connections.portsFrom(plan.sourceIp));
 }

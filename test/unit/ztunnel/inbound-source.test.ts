@@ -13,7 +13,7 @@ import { ConnectionTable } from "../../../src/ztunnel/connections.js";
 import type { ProxyContext } from "../../../src/ztunnel/context.js";
 import { tcpConnect } from "../../../src/ztunnel/dial.js";
 import type { HboneInboundRequest } from "../../../src/ztunnel/hbone/server.js";
-import { clientPorts, handleHboneConnect } from "../../../src/ztunnel/inbound.js";
+import { handleHboneConnect } from "../../../src/ztunnel/inbound.js";
 import { workload } from "./fixtures.js";
 import { httpbin2, rogue, sleep, topology } from "./topology.js";
 
@@ -107,22 +107,5 @@ describe("HBONE inbound: the source the proxy connects to the pod from", () => {
     const { ctx, calls } = context();
     await connect(ctx, request({ headers: { forwarded: "for=10.9.9.9" } }));
     assert.deepEqual(calls.from, []);
-  });
-});
-
-describe("clientPorts: the ports a preserved connection must not take", () => {
-  test("every live connection of that client, whatever its direction; no one else's", () => {
-    const connections = new ConnectionTable();
-    const open = (source: string, direction: "outbound" | "inbound" = "outbound") =>
-      connections.open({ direction, mode: "hbone", source, destination: "10.244.2.3:8080" });
-    open("10.244.1.2:40000");
-    open("::ffff:10.244.1.2:40002", "inbound");
-    open("10.244.1.20:40004");
-    open("fd00::1:2:40006");
-    const gone = open("10.244.1.2:40008");
-    connections.close(gone.id);
-    assert.deepEqual(clientPorts({ connections }, "10.244.1.2").sort(), [40000, 40002]);
-    assert.deepEqual(clientPorts({ connections }, "fd00::1:2"), [40006]);
-    assert.deepEqual(clientPorts({ connections }, "10.244.9.9"), []);
   });
 });

@@ -175,13 +175,37 @@ export function capturingLogger(): { log: Logger; lines: () => Record<string, un
   };
 }
 
-/** Polls until `check` holds; bounded (count and time), for background effects. */
-export async function eventually(check: () => boolean, what: string, tries = 200): Promise<void> {
+/** Polls until `get` returns a value; bounded (count and time), for background effects. */
+export async function until<T>(get: () => T | undefined | false, what: string, tries = 400): Promise<T> {
   for (let i = 0; i < tries; i++) {
-    if (check()) return;
+    const v = get();
+    if (v !== undefined && v !== false) return v;
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`never happened: ${what}`);
+}
+
+/** Polls until `check` holds (`until` for a condition). */
+export async function eventually(check: () => boolean, what: string, tries = 200): Promise<void> {
+  await until(check, what, tries);
+}
+
+/** A certificate for `identity` signed by `ca`, as a proxy holds one (key, chain, validity). */
+export function issueWorkloadCert(
+  ca: CertificateAuthority,
+  identity: string,
+  ttlSeconds = 3600,
+): WorkloadCert {
+  const { keyPem, csrPem } = generateKeyAndCsr(identity);
+  const c = ca.signCsr(csrPem, { identity, ttlSeconds });
+  return {
+    identity,
+    keyPem,
+    chainPem: c.chain,
+    notBefore: c.notBefore,
+    notAfter: c.notAfter,
+    serial: c.serial,
+  };
 }
 
 /** A CA outside the control plane, for certificates it would never issue (other trust domain, expired). */
@@ -202,18 +226,7 @@ export async function sideCa(trustDomain: string): Promise<{
   return {
     ca,
     shiftMs,
-    issue: (identity, ttlSeconds = 3600) => {
-      const { keyPem, csrPem } = generateKeyAndCsr(identity);
-      const c = ca.signCsr(csrPem, { identity, ttlSeconds });
-      return {
-        identity,
-        keyPem,
-        chainPem: c.chain,
-        notBefore: c.notBefore,
-        notAfter: c.notAfter,
-        serial: c.serial,
-      };
-    },
+    issue: (identity, ttlSeconds) => issueWorkloadCert(ca, identity, ttlSeconds),
     close: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

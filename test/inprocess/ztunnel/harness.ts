@@ -6,23 +6,19 @@
  * connections to pods go to a TCP echo server on 127.0.0.1. Not a test file.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { connect as netConnect, createServer, type AddressInfo, type Socket } from "node:net";
+import { connect as netConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pino } from "pino";
 import { parseText } from "../../../src/api/load.js";
 import { startControlPlane, type ControlPlane } from "../../../src/controlplane/server.js";
-import { generateKeyAndCsr, type CertificateAuthority } from "../../../src/identity/index.js";
+import type { CertificateAuthority } from "../../../src/identity/index.js";
 import { publishRoots } from "../../../src/local/roots-file.js";
 import type { WorkloadCert } from "../../../src/ztunnel/certs.js";
 import { tcpConnect } from "../../../src/ztunnel/dial.js";
+import { issueWorkloadCert, SILENT, startUpstream, until } from "../hbone/harness.js";
 import { startZtunnel, type Ztunnel } from "../../../src/ztunnel/proxy.js";
 
-export const TD = "cluster.local";
-export const SERVER_ID = `spiffe://${TD}/ns/shop/sa/server`;
-export const CLIENT_ID = `spiffe://${TD}/ns/shop/sa/client`;
 export const SERVER_PORT = 8080;
-export const SILENT = pino({ level: "silent" });
 
 export const SHOP = `apiVersion: v1
 kind: Namespace
@@ -67,7 +63,8 @@ export async function startRig(opts: { cacertsDir?: string; meshConfigFile?: str
     for (const c of cleanups.reverse()) await c();
   };
   try {
-    const echo = await startEcho();
+    // The "pods": a TCP echo that half-closes when the client does.
+    const echo = await startUpstream((s) => s.pipe(s));
     cleanups.push(() => echo.close());
     const rootsFile = join(dir, "roots.pem");
     const startCp = async (grpcPort: number) => {
@@ -147,38 +144,7 @@ function applyTo(cp: ControlPlane, yaml: string): void {
 
 /** A certificate for `identity` from `ca`, as a peer proxy would hold it. */
 export function certFrom(ca: CertificateAuthority, identity: string): WorkloadCert {
-  const { keyPem, csrPem } = generateKeyAndCsr(identity);
-  const c = ca.signCsr(csrPem, { identity, ttlSeconds: 3600 });
-  return {
-    identity,
-    keyPem,
-    chainPem: c.chain,
-    notBefore: c.notBefore,
-    notAfter: c.notAfter,
-    serial: c.serial,
-  };
-}
-
-/** TCP echo: answers every byte, half-closes when the client does. */
-async function startEcho(): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const srv = createServer({ allowHalfOpen: true }, (s) => {
-    sockets.add(s);
-    s.once("close", () => sockets.delete(s));
-    s.on("error", () => undefined);
-    s.pipe(s);
-  });
-  await new Promise<void>((resolve, reject) => {
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => resolve());
-  });
-  return {
-    port: (srv.address() as AddressInfo).port,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => srv.close(() => r()));
-    },
-  };
+  return issueWorkloadCert(ca, identity);
 }
 
 /**
@@ -199,16 +165,6 @@ export function plaintextExchange(port: number, text: string): Promise<{ reply: 
   });
 }
 
-/** Polls until `get` returns a value; bounded in count and time. */
-export async function until<T>(get: () => T | undefined | false, what: string, tries = 400): Promise<T> {
-  for (let i = 0; i < tries; i++) {
-    const v = get();
-    if (v !== undefined && v !== false) return v;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`never happened: ${what}`);
-}
-
 /** Like `until`, for an async check. */
 export async function untilAsync(check: () => Promise<boolean>, what: string, tries = 400): Promise<void> {
   for (let i = 0; i < tries; i++) {
@@ -217,3 +173,6 @@ export async function untilAsync(check: () => Promise<boolean>, what: string, tr
   }
   throw new Error(`never happened: ${what}`);
 }
+
+export { CLIENT_ID, SERVER_ID, SILENT, TD } from "../hbone/harness.js";
+export { until };

@@ -62,7 +62,6 @@ export class RootsFileWatcher {
         this.roots = 0;
       }
     }
-    this.lastStat = this.statKey();
     const name = basename(opts.path);
     try {
       this.watcher = watch(dirname(opts.path), { persistent: false }, (_event, file) => {
@@ -83,8 +82,8 @@ export class RootsFileWatcher {
       if (key !== this.lastStat) this.schedule();
     }, opts.pollMs ?? 5_000);
     this.poll.unref();
-    // Whatever changed between the caller's read and the watch starting (the stat taken above
-    // already describes the new file, so the poll would not notice it). Unchanged: not reported.
+    // Whatever changed between the caller's read and the watch starting; check() also takes the
+    // stat the poll compares against. Unchanged content is not reported.
     this.check();
   }
 

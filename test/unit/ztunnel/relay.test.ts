@@ -108,3 +108,43 @@ test("pump stops reading once the writer holds RELAY_BUFFER_BYTES, resumes on dr
   assert.equal(Buffer.concat(written).length, chunks * chunk.length);
   assert.equal(counted, chunks * chunk.length);
 });
+
+test("pump sends the fragments of a bulk transfer that arrive in one turn in one write, and small chunks at once", async () => {
+  const { PassThrough, Writable } = await import("node:stream");
+  const from = new PassThrough();
+  // Each entry is one write the sink saw (a writev counts once), as the byte sizes it carried.
+  const writes: number[][] = [];
+  const to = new Writable({
+    highWaterMark: 1024 * 1024,
+    write(chunk: Buffer, _enc, cb) {
+      writes.push([chunk.length]);
+      cb();
+    },
+    writev(chunks, cb) {
+      writes.push(chunks.map((c) => (c.chunk as Buffer).length));
+      cb();
+    },
+  });
+  pump(from as never, to as never);
+  from.resume();
+  // Small chunks (a request, an answer) go out as they come, each on its own.
+  from.write(Buffer.alloc(100));
+  from.write(Buffer.alloc(200));
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(writes.splice(0), [[100], [200]]);
+  // A bulk chunk is written at once; the fragments after it in the same turn are held and
+  // leave together at the turn's end (HTTP/2 hands a tunnel's bytes over frame by frame).
+  from.write(Buffer.alloc(16 * 1024));
+  from.write(Buffer.alloc(35));
+  from.write(Buffer.alloc(16 * 1024 - 35));
+  from.write(Buffer.alloc(9));
+  assert.deepEqual(writes.splice(0), [[16 * 1024]], "the first chunk is not delayed");
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(writes.splice(0), [[35, 16 * 1024 - 35, 9]]);
+  // The next turn starts afresh.
+  from.write(Buffer.alloc(50));
+  assert.deepEqual(writes.splice(0), [[50]]);
+  from.end();
+  await new Promise((r) => setImmediate(r));
+  assert.ok(to.writableFinished);
+});

@@ -66,12 +66,22 @@ export function ambit(
 }
 
 export interface CurlResult {
-  /** curl's exit code: 0 ok, 7 refused, 28 timeout, 52 empty reply, 56 reset/closed... */
+  /** curl's exit code: 0 ok, 7 refused, 28 timeout, 52 empty reply, 55 send failed, 56 reset/closed... */
   exit: number | null;
   /** HTTP status, 0 when there was no response. */
   http: number;
   body: string;
   stderr: string;
+}
+
+/**
+ * Whether curl's exit code says the connection was accepted and then dropped without an answer,
+ * as a proxy does when policy refuses it: 52 (empty reply), 56 (reset or closed while
+ * receiving), or 55 (the reset came while curl was still sending its request: the proxy decides
+ * as soon as the connection arrives, so which of the two curl sees is a race).
+ */
+export function droppedWithoutAnswer(exit: number | null): boolean {
+  return exit === 52 || exit === 55 || exit === 56;
 }
 
 /** This machine's curl, run in a pod's network namespace, bounded to `maxTimeS` seconds. */

@@ -4,6 +4,7 @@
  * half, as a TCP proxy must, so request/response protocols that close their sending side still
  * get their answer) and counting bytes per direction for telemetry.
  */
+import { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 
 /**
@@ -19,23 +20,33 @@ export const RELAY_BUFFER_BYTES = 256 * 1024;
  * Copies `from` into `to` until `from` ends, then ends `to` (half-close), with backpressure at
  * RELAY_BUFFER_BYTES. `onChunk` sees each chunk's size. Errors and closes are the caller's.
  *
- * The first chunk of a turn of the event loop is written at once; any more that arrive for the
- * same writer in the same turn are held (the writer is corked) and leave together at the end of
- * the turn (see endOfTurn). This matters on the HBONE receiving side: Node's HTTP/2 hands a
- * tunnel's bytes over one DATA frame (16 KiB at most, often split in two where a frame
- * straddles TLS records) at a time, and writing each on its own cost a syscall and a wake-up of
- * the reader per fragment; coalescing them took the receiving proxy's CPU per GB down by about
- * a fifth in a loopback HTTP/2-over-TLS relay. Only bulk transfers are coalesced (a turn opens
- * with a chunk of BULK_CHUNK_BYTES or more), and the first chunk is never delayed.
+ * When `to` is a socket (see PumpOptions.coalesce), the first chunk of a turn of the event loop
+ * is written at once; if it was a bulk chunk, any more that arrive in the same turn are held
+ * (the socket is corked) and leave together at the end of the turn (see endOfTurn). This
+ * matters on the HBONE receiving side: Node's HTTP/2 hands a tunnel's bytes over one DATA frame
+ * (16 KiB at most, often split in two where a frame straddles TLS records) at a time, and
+ * writing each on its own cost a syscall and a wake-up of the reader per fragment; coalescing
+ * them took the receiving proxy's CPU per GB down by about a fifth in a loopback
+ * HTTP/2-over-TLS relay. Small chunks and the first chunk of a turn are never delayed.
  */
-export function pump(from: Duplex, to: Duplex, onChunk?: (n: number) => void): void {
+export function pump(from: Duplex, to: Duplex, onChunk?: (n: number) => void, opts: PumpOptions = {}): void {
   const resume = () => from.resume();
+  const coalesce = opts.coalesce ?? to instanceof Socket;
   let lastTurn = -1;
   from.on("data", (chunk: Buffer) => {
     onChunk?.(chunk.length);
+    if (coalesce) holdIfSameTurn(chunk.length);
+    if (!to.write(chunk) && to.writableLength >= RELAY_BUFFER_BYTES) {
+      from.pause();
+      to.once("drain", resume);
+    }
+  });
+  from.once("end", () => to.end());
+
+  function holdIfSameTurn(size: number): void {
     if (lastTurn !== turn) {
       // Only a bulk chunk opens a turn: small ones (requests, answers) schedule nothing.
-      if (chunk.length >= BULK_CHUNK_BYTES) {
+      if (size >= BULK_CHUNK_BYTES) {
         lastTurn = turn;
         scheduleEndOfTurn();
       }
@@ -43,12 +54,18 @@ export function pump(from: Duplex, to: Duplex, onChunk?: (n: number) => void): v
       to.cork();
       corked.push(to);
     }
-    if (!to.write(chunk) && to.writableLength >= RELAY_BUFFER_BYTES) {
-      from.pause();
-      to.once("drain", resume);
-    }
-  });
-  from.once("end", () => to.end());
+  }
+}
+
+export interface PumpOptions {
+  /**
+   * Whether to coalesce a turn's bulk fragments into one write (above). Defaults to whether
+   * `to` is a socket. Node's HTTP/2 streams are not corked: corking one and ending it raced
+   * with the stream's close (its 'close' came, with NO_ERROR, before 'finish', which the HBONE
+   * server reads as a reset), and a stream gains nothing from it, since nghttp2 frames what it
+   * is given anyway.
+   */
+  coalesce?: boolean;
 }
 
 /** A chunk this large means a bulk transfer, whose further fragments are worth coalescing. */

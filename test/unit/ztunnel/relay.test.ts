@@ -125,7 +125,8 @@ test("pump sends the fragments of a bulk transfer that arrive in one turn in one
       cb();
     },
   });
-  pump(from as never, to as never);
+  // The sink is not a socket, so coalescing is asked for explicitly (sockets get it by default).
+  pump(from as never, to as never, undefined, { coalesce: true });
   from.resume();
   // Small chunks (a request, an answer) go out as they come, each on its own.
   from.write(Buffer.alloc(100));
@@ -144,6 +145,27 @@ test("pump sends the fragments of a bulk transfer that arrive in one turn in one
   // The next turn starts afresh.
   from.write(Buffer.alloc(50));
   assert.deepEqual(writes.splice(0), [[50]]);
+  from.end();
+  await new Promise((r) => setImmediate(r));
+  assert.ok(to.writableFinished);
+});
+
+test("pump holds nothing back for a writer that is not a socket (an HTTP/2 stream is never corked)", async () => {
+  const { PassThrough, Writable } = await import("node:stream");
+  const from = new PassThrough();
+  const writes: number[] = [];
+  const to = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      writes.push(chunk.length);
+      cb();
+    },
+  });
+  pump(from as never, to as never);
+  from.resume();
+  from.write(Buffer.alloc(16 * 1024));
+  from.write(Buffer.alloc(35));
+  assert.deepEqual(writes, [16 * 1024, 35], "both written at once, in order");
+  assert.equal(to.writableCorked, 0);
   from.end();
   await new Promise((r) => setImmediate(r));
   assert.ok(to.writableFinished);

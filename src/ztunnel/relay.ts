@@ -42,6 +42,16 @@ export function pump(from: Duplex, to: Duplex, onChunk?: (n: number) => void, op
     }
   });
   from.once("end", () => to.end());
+  if (coalesce) {
+    // A reading side that fails makes the caller destroy `to` (on nextTick, before the turn's
+    // end): what is held must reach the kernel first, as it would have without coalescing.
+    // These run before the caller's own listeners, which are added after pump().
+    const release = () => {
+      while (to.writableCorked > 0) to.uncork();
+    };
+    from.once("error", release);
+    from.once("close", release);
+  }
 
   function holdIfSameTurn(size: number): void {
     if (lastTurn !== turn) {

@@ -1,4 +1,5 @@
 import { test } from "node:test";
+import { once } from "node:events";
 import assert from "node:assert/strict";
 import { createServer, Socket, type AddressInfo } from "node:net";
 import { pump, relay, RELAY_BUFFER_BYTES } from "../../../src/ztunnel/relay.js";
@@ -169,4 +170,33 @@ test("pump holds nothing back for a writer that is not a socket (an HTTP/2 strea
   from.end();
   await new Promise((r) => setImmediate(r));
   assert.ok(to.writableFinished);
+});
+
+test("bytes held for coalescing still reach the client when the upstream fails in the same turn", async () => {
+  const { Duplex } = await import("node:stream");
+  const srv = createServer().listen(0, "127.0.0.1");
+  await once(srv, "listening");
+  const client = new Socket().connect((srv.address() as AddressInfo).port, "127.0.0.1");
+  const [down] = (await once(srv, "connection")) as [Socket];
+  let received = 0;
+  client.on("data", (c: Buffer) => (received += c.length));
+  client.on("error", () => undefined);
+  const closed = once(client, "close");
+  const upstream = new Duplex({
+    read() {},
+    write(_c, _e, cb) {
+      cb();
+    },
+  });
+  const done = relay(down, upstream);
+  await new Promise((r) => setImmediate(r));
+  // One turn's reads: the first is written at once, the others are held until the turn ends...
+  for (let i = 0; i < 3; i++) upstream.push(Buffer.alloc(16 * 1024));
+  // ...but the upstream fails before that, and relay() tears both sides down.
+  upstream.destroy(Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" }));
+  const r = await done;
+  await closed;
+  srv.close();
+  assert.equal(r.fromUpstream, 3 * 16 * 1024);
+  assert.equal(received, r.fromUpstream, "every byte read from the upstream reached the client");
 });

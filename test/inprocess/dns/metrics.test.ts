@@ -4,12 +4,9 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { createSocket, type Socket as UdpSocket } from "node:dgram";
-import { connect } from "node:net";
 import { request } from "node:http";
-import * as packet from "dns-packet";
 import { pino } from "pino";
-import { DnsServer, FrameReader, frame } from "../../../src/ztunnel/dns/index.js";
+import { DnsServer } from "../../../src/ztunnel/dns/index.js";
 import {
   DnsMetrics,
   TcpMetrics,
@@ -18,6 +15,7 @@ import {
 } from "../../../src/telemetry/index.js";
 import { table } from "../../unit/dns/fixtures.js";
 import { sample, samples } from "../../unit/dns/prom-text.js";
+import { fakeUpstream, query, rcode, tcpExchange, udpExchange } from "./peers.js";
 
 const silent = pino({ level: "silent" });
 /** Queries from 127.0.0.1 come from the "sleep" pod; other loopback addresses are unknown to the proxy. */
@@ -25,53 +23,11 @@ const sleepPod = { namespace: "default", canonicalName: "sleep", canonicalRevisi
 const meshTable = { ...table(), clientWorkload: (ip: string) => (ip === "127.0.0.1" ? sleepPod : undefined) };
 const fromSleep = { source_canonical_service: "sleep", source_canonical_revision: "v1" };
 
-let nextId = 1;
-function query(name: string, type: packet.RecordType = "A"): Buffer {
-  return packet.encode({
-    type: "query",
-    id: nextId++,
-    flags: packet.RECURSION_DESIRED,
-    questions: [{ name, type }],
-  });
-}
-
-/** One query over UDP from `from`, its reply decoded (bounded wait). */
-async function udpAsk(port: number, msg: Buffer, from = "127.0.0.1"): Promise<packet.DecodedPacket> {
-  const sock = createSocket("udp4");
-  try {
-    await new Promise<void>((ok) => sock.bind(0, from, () => ok()));
-    return await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error("no DNS reply")), 5000);
-      sock.on("message", (m) => {
-        clearTimeout(timer);
-        resolve(packet.decode(m));
-      });
-      sock.send(msg, port, "127.0.0.1");
-    });
-  } finally {
-    sock.close();
-  }
-}
-
-async function tcpAsk(port: number, msg: Buffer): Promise<packet.DecodedPacket> {
-  const socket = connect(port, "127.0.0.1");
-  const reader = new FrameReader();
-  try {
-    return await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error("no TCP DNS reply")), 5000);
-      socket.on("error", reject);
-      socket.on("data", (chunk: Buffer) => {
-        const [m] = reader.push(chunk);
-        if (!m) return;
-        clearTimeout(timer);
-        resolve(packet.decode(m));
-      });
-      socket.write(frame(msg));
-    });
-  } finally {
-    socket.destroy();
-  }
-}
+/** One query over UDP from `from`, its reply decoded. */
+const udpAsk = async (port: number, msg: Buffer, from = "127.0.0.1") =>
+  (await udpExchange(port, [msg], 1, from))[0]!;
+/** One query over TCP, its reply decoded. */
+const tcpAsk = async (port: number, msg: Buffer) => (await tcpExchange(port, [msg]))[0]!;
 
 function scrape(port: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -86,29 +42,6 @@ function scrape(port: number): Promise<string> {
     req.on("error", reject);
     req.end();
   });
-}
-
-const rcode = (p: packet.DecodedPacket) => (p as { rcode?: string }).rcode;
-
-/** A fake upstream on 127.0.0.1 that answers www.example.org, says NXDOMAIN otherwise, or stays silent. */
-async function fakeUpstream(behaviour: "answer" | "silent"): Promise<{ port: number; close(): void }> {
-  const sock: UdpSocket = createSocket("udp4");
-  sock.on("message", (msg, rinfo) => {
-    if (behaviour === "silent") return;
-    const q = packet.decode(msg);
-    const name = q.questions?.[0]?.name ?? "";
-    const known = name === "www.example.org";
-    const reply = packet.encode({
-      type: "response",
-      id: q.id,
-      flags: packet.RECURSION_AVAILABLE | (known ? 0 : 3),
-      questions: q.questions,
-      answers: known ? [{ name, type: "A", ttl: 60, data: "192.0.2.1" }] : [],
-    });
-    sock.send(reply, rinfo.port, rinfo.address);
-  });
-  await new Promise<void>((ok) => sock.bind(0, "127.0.0.1", () => ok()));
-  return { port: sock.address().port, close: () => sock.close() };
 }
 
 /** A DnsServer wired as the node proxy wires it, plus its metrics endpoint. */
@@ -149,6 +82,21 @@ async function proxyDns(upstreams: string[] = []): Promise<{
   } catch (e) {
     await Promise.all([server.close(), telemetry?.close()]);
     throw e;
+  }
+}
+
+/** Runs `fn` against a proxy DNS server that forwards to a fake upstream behaving as asked. */
+async function withUpstream(
+  behaviour: "answer" | "silent",
+  fn: (p: Awaited<ReturnType<typeof proxyDns>>) => Promise<void>,
+): Promise<void> {
+  const up = await fakeUpstream(behaviour);
+  const p = await proxyDns([`127.0.0.1:${up.port}`]);
+  try {
+    await fn(p);
+  } finally {
+    await p.close();
+    up.close();
   }
 }
 
@@ -225,9 +173,7 @@ describe("DNS metrics without upstreams", () => {
 
 describe("DNS metrics with an upstream", () => {
   test("a forwarded query counts in requests and upstream requests, and records a duration", async () => {
-    const up = await fakeUpstream("answer");
-    const p = await proxyDns([`127.0.0.1:${up.port}`]);
-    try {
+    await withUpstream("answer", async (p) => {
       const res = await udpAsk(p.dnsPort, query("www.example.org"));
       assert.equal(rcode(res), "NOERROR");
       const text = await scrape(p.metricsPort);
@@ -241,16 +187,11 @@ describe("DNS metrics with an upstream", () => {
       );
       assert.ok((sample(text, "istio_dns_upstream_request_duration_seconds_sum", who) ?? -1) >= 0);
       assert.deepEqual(samples(text, "istio_dns_upstream_failures_total"), [], "no failure");
-    } finally {
-      await p.close();
-      up.close();
-    }
+    });
   });
 
   test("an upstream that does not answer counts a failure (client gets SERVFAIL)", async () => {
-    const up = await fakeUpstream("silent");
-    const p = await proxyDns([`127.0.0.1:${up.port}`]);
-    try {
+    await withUpstream("silent", async (p) => {
       const res = await tcpAsk(p.tcpPort, query("www.example.org"));
       assert.equal(rcode(res), "SERVFAIL");
       const text = await scrape(p.metricsPort);
@@ -258,16 +199,11 @@ describe("DNS metrics with an upstream", () => {
       assert.equal(sample(text, "istio_dns_upstream_requests_total", who), 1);
       assert.equal(sample(text, "istio_dns_upstream_failures_total", who), 1);
       assert.equal(sample(text, "istio_dns_upstream_request_duration_seconds_count", who), 1);
-    } finally {
-      await p.close();
-      up.close();
-    }
+    });
   });
 
   test("an upstream NXDOMAIN counts as a failure, as in ztunnel; cluster names never go upstream", async () => {
-    const up = await fakeUpstream("answer");
-    const p = await proxyDns([`127.0.0.1:${up.port}`]);
-    try {
+    await withUpstream("answer", async (p) => {
       assert.equal(rcode(await udpAsk(p.dnsPort, query("nope.example.org"))), "NXDOMAIN");
       assert.equal(rcode(await udpAsk(p.dnsPort, query("nothere.default.svc.cluster.local"))), "NXDOMAIN");
       const text = await scrape(p.metricsPort);
@@ -275,9 +211,6 @@ describe("DNS metrics with an upstream", () => {
       assert.equal(sample(text, "istio_dns_requests_total", who), 2);
       assert.equal(sample(text, "istio_dns_upstream_requests_total", who), 1);
       assert.equal(sample(text, "istio_dns_upstream_failures_total", who), 1);
-    } finally {
-      await p.close();
-      up.close();
-    }
+    });
   });
 });

@@ -1,80 +1,17 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { createSocket, type Socket as UdpSocket } from "node:dgram";
-import { connect } from "node:net";
 import { promises as dnsPromises } from "node:dns";
 import * as packet from "dns-packet";
 import { pino } from "pino";
-import { DnsServer, FrameReader, frame } from "../../../src/ztunnel/dns/index.js";
+import { DnsServer } from "../../../src/ztunnel/dns/index.js";
 import { table } from "../../unit/dns/fixtures.js";
+import { fakeUpstream, ips, query, rcode, tcpExchange, udpExchange } from "./peers.js";
 
 const silent = pino({ level: "silent" });
 const bigVips = Array.from({ length: 100 }, (_, i) => `10.200.${Math.floor(i / 250)}.${i % 250}`);
 const meshTable = table([
   { hostname: "big.default.svc.cluster.local", namespace: "default", addresses: bigVips },
 ]);
-
-let nextId = 1;
-function query(name: string, type: packet.RecordType = "A"): Buffer {
-  return packet.encode({
-    type: "query",
-    id: nextId++,
-    flags: packet.RECURSION_DESIRED,
-    questions: [{ name, type }],
-  });
-}
-
-/** Sends messages on one UDP socket and collects replies until `count` arrived (bounded wait). */
-async function udpExchange(
-  port: number,
-  msgs: Buffer[],
-  count = msgs.length,
-): Promise<packet.DecodedPacket[]> {
-  const sock = createSocket("udp4");
-  try {
-    return await new Promise((resolve, reject) => {
-      const got: packet.DecodedPacket[] = [];
-      const timer = setTimeout(() => reject(new Error(`only ${got.length} of ${count} replies`)), 5000);
-      sock.on("message", (m) => {
-        got.push(packet.decode(m));
-        if (got.length === count) {
-          clearTimeout(timer);
-          resolve(got);
-        }
-      });
-      for (const m of msgs) sock.send(m, port, "127.0.0.1");
-    });
-  } finally {
-    sock.close();
-  }
-}
-
-async function tcpExchange(port: number, msgs: Buffer[]): Promise<packet.DecodedPacket[]> {
-  const socket = connect(port, "127.0.0.1");
-  const reader = new FrameReader();
-  try {
-    return await new Promise((resolve, reject) => {
-      const got: packet.DecodedPacket[] = [];
-      const timer = setTimeout(() => reject(new Error(`only ${got.length} TCP replies`)), 5000);
-      socket.on("error", reject);
-      socket.on("data", (chunk: Buffer) => {
-        for (const m of reader.push(chunk)) got.push(packet.decode(m));
-        if (got.length === msgs.length) {
-          clearTimeout(timer);
-          resolve(got);
-        }
-      });
-      // Pipelined: every query in one write.
-      socket.write(Buffer.concat(msgs.map(frame)));
-    });
-  } finally {
-    socket.destroy();
-  }
-}
-
-const rcode = (p: packet.DecodedPacket) => (p as { rcode?: string }).rcode;
-const ips = (p: packet.DecodedPacket) =>
-  (p.answers ?? []).flatMap((a) => ("data" in a && typeof a.data === "string" ? [a.data] : []));
 
 describe("DnsServer without upstreams (local mode)", () => {
   const server = new DnsServer({ table: meshTable, host: "127.0.0.1", port: 0, log: silent });
@@ -184,31 +121,6 @@ test("the asking pod's namespace (looked up by its IP) enables short names and C
     await server.close();
   }
 });
-
-/** A fake upstream on 127.0.0.1: answers A queries for `zone` names, or misbehaves. */
-async function fakeUpstream(
-  behaviour: "answer" | "silent" | "wrong-id",
-): Promise<{ port: number; seen: string[]; close(): void }> {
-  const sock: UdpSocket = createSocket("udp4");
-  const seen: string[] = [];
-  sock.on("message", (msg, rinfo) => {
-    const q = packet.decode(msg);
-    const name = q.questions?.[0]?.name ?? "";
-    seen.push(name);
-    if (behaviour === "silent") return;
-    const known = name === "www.example.org";
-    const reply = packet.encode({
-      type: "response",
-      id: behaviour === "wrong-id" ? ((q.id ?? 0) + 1) % 65536 : q.id,
-      flags: packet.RECURSION_AVAILABLE | (known ? 0 : 3),
-      questions: q.questions,
-      answers: known ? [{ name, type: "A", ttl: 60, data: "192.0.2.1" }] : [],
-    });
-    sock.send(reply, rinfo.port, rinfo.address);
-  });
-  await new Promise<void>((ok) => sock.bind(0, "127.0.0.1", () => ok()));
-  return { port: sock.address().port, seen, close: () => sock.close() };
-}
 
 describe("DnsServer with an upstream", () => {
   test("unknown outside names are forwarded; mesh and cluster-domain names never are", async () => {

@@ -79,6 +79,19 @@ describe("parseAuthority", () => {
   }
 });
 
+/** A plan that delivers to httpbin-2 from the peer's own address over mTLS, with `over` changed. */
+const delivered = (over: Record<string, unknown> = {}) => ({
+  kind: "deliver",
+  target: "10.0.1.20:8080",
+  destination: "httpbin-2",
+  source: undefined,
+  sourceIp: "192.168.0.1",
+  from: "peer",
+  mtls: "mutual_tls",
+  allowedBy: undefined,
+  ...over,
+});
+
 describe("planInboundHbone", () => {
   const state = topology({ authorizations: [] });
   const rows: { name: string; req: InboundHboneRequest; want: Record<string, unknown> }[] = [
@@ -125,86 +138,32 @@ describe("planInboundHbone", () => {
     {
       name: "no claim: the source is the peer address",
       req: hbone(),
-      want: {
-        kind: "deliver",
-        target: "10.0.1.20:8080",
-        destination: "httpbin-2",
-        source: undefined,
-        sourceIp: "192.168.0.1",
-        from: "peer",
-        mtls: "mutual_tls",
-        allowedBy: undefined,
-      },
+      want: delivered(),
     },
     {
       name: "a claim matching the peer identity is the source",
       req: hbone({ claimedSourceIp: "10.0.0.10", outerDestinationIp: "10.0.1.20" }),
-      want: {
-        kind: "deliver",
-        target: "10.0.1.20:8080",
-        destination: "httpbin-2",
-        source: "sleep",
-        sourceIp: "10.0.0.10",
-        from: "forwarded",
-        mtls: "mutual_tls",
-        allowedBy: undefined,
-      },
+      want: delivered({ source: "sleep", sourceIp: "10.0.0.10", from: "forwarded" }),
     },
     {
       name: "a claim of another identity's IP is ignored",
       req: hbone({ claimedSourceIp: "10.0.0.10", peerIdentity: rogue.identity }),
-      want: {
-        kind: "deliver",
-        target: "10.0.1.20:8080",
-        destination: "httpbin-2",
-        source: undefined,
-        sourceIp: "192.168.0.1",
-        from: "peer",
-        mtls: "mutual_tls",
-        allowedBy: undefined,
-      },
+      want: delivered(),
     },
     {
       name: "a claim of a workload outside the mesh is ignored, even with the peer's identity",
       req: hbone({ claimedSourceIp: "10.0.0.11", peerIdentity: legacy.identity }),
-      want: {
-        kind: "deliver",
-        target: "10.0.1.20:8080",
-        destination: "httpbin-2",
-        source: undefined,
-        sourceIp: "192.168.0.1",
-        from: "peer",
-        mtls: "mutual_tls",
-        allowedBy: undefined,
-      },
+      want: delivered(),
     },
     {
       name: "a claim of an unknown IP is ignored",
       req: hbone({ claimedSourceIp: "10.9.9.9" }),
-      want: {
-        kind: "deliver",
-        target: "10.0.1.20:8080",
-        destination: "httpbin-2",
-        source: undefined,
-        sourceIp: "192.168.0.1",
-        from: "peer",
-        mtls: "mutual_tls",
-        allowedBy: undefined,
-      },
+      want: delivered(),
     },
     {
       name: "the peer address itself identifies the source when its identity matches",
       req: hbone({ peerAddress: "::ffff:10.0.0.10" }),
-      want: {
-        kind: "deliver",
-        target: "10.0.1.20:8080",
-        destination: "httpbin-2",
-        source: "sleep",
-        sourceIp: "10.0.0.10",
-        from: "peer",
-        mtls: "mutual_tls",
-        allowedBy: undefined,
-      },
+      want: delivered({ source: "sleep", sourceIp: "10.0.0.10" }),
     },
     {
       name: "IPv6 authority",
@@ -213,16 +172,7 @@ describe("planInboundHbone", () => {
         peerIdentity: sleep.identity,
         outerDestinationIp: "fd00:0::2:5",
       }),
-      want: {
-        kind: "deliver",
-        target: "fd00::2:5:9000",
-        destination: "dual",
-        source: undefined,
-        sourceIp: "192.168.0.1",
-        from: "peer",
-        mtls: "mutual_tls",
-        allowedBy: undefined,
-      },
+      want: delivered({ target: "fd00::2:5:9000", destination: "dual" }),
     },
   ];
   for (const r of rows) it(r.name, () => assert.deepEqual(digest(planInboundHbone(state, r.req)), r.want));
@@ -352,16 +302,7 @@ describe("planInboundPlaintext", () => {
     {
       name: "no PeerAuthentication: PERMISSIVE serves it",
       req: plain(),
-      want: {
-        kind: "deliver",
-        target: "10.0.1.20:8080",
-        destination: "httpbin-2",
-        source: "legacy",
-        sourceIp: "10.0.0.11",
-        from: "peer",
-        mtls: "none",
-        allowedBy: undefined,
-      },
+      want: delivered({ source: "legacy", sourceIp: "10.0.0.11", mtls: "none" }),
     },
     {
       name: "mesh-wide STRICT refuses it",
@@ -373,16 +314,7 @@ describe("planInboundPlaintext", () => {
       name: "a port-level PERMISSIVE exception serves that port",
       config: [meshStrict, portException],
       req: plain(),
-      want: {
-        kind: "deliver",
-        target: "10.0.1.20:8080",
-        destination: "httpbin-2",
-        source: "legacy",
-        sourceIp: "10.0.0.11",
-        from: "peer",
-        mtls: "none",
-        allowedBy: undefined,
-      },
+      want: delivered({ source: "legacy", sourceIp: "10.0.0.11", mtls: "none" }),
     },
     {
       name: "...and not the other ports",
@@ -400,16 +332,12 @@ describe("planInboundPlaintext", () => {
       name: "PERMISSIVE and an ALLOW on ipBlocks",
       authz: [policy("default/allow-legacy", "ALLOW", m({ sourceIps: [{ cidr: "10.0.0.0/24" }] }))],
       req: plain(),
-      want: {
-        kind: "deliver",
-        target: "10.0.1.20:8080",
-        destination: "httpbin-2",
+      want: delivered({
         source: "legacy",
         sourceIp: "10.0.0.11",
-        from: "peer",
         mtls: "none",
         allowedBy: "default/allow-legacy",
-      },
+      }),
     },
     {
       name: "a DENY on notPrincipals * refuses plaintext",
@@ -427,30 +355,12 @@ describe("planInboundPlaintext", () => {
     {
       name: "a source outside any workload is still served, with no source workload",
       req: plain({ sourceIp: NODE_B_IP }),
-      want: {
-        kind: "deliver",
-        target: "10.0.1.20:8080",
-        destination: "httpbin-2",
-        source: undefined,
-        sourceIp: NODE_B_IP,
-        from: "peer",
-        mtls: "none",
-        allowedBy: undefined,
-      },
+      want: delivered({ sourceIp: NODE_B_IP, mtls: "none" }),
     },
     {
       name: "IPv6 destination",
       req: plain({ destinationIp: "fd00::2:5", sourceIp: "fd00::9", destinationPort: 80 }),
-      want: {
-        kind: "deliver",
-        target: "fd00::2:5:80",
-        destination: "dual",
-        source: undefined,
-        sourceIp: "fd00::9",
-        from: "peer",
-        mtls: "none",
-        allowedBy: undefined,
-      },
+      want: delivered({ target: "fd00::2:5:80", destination: "dual", sourceIp: "fd00::9", mtls: "none" }),
     },
   ];
   for (const r of rows) {

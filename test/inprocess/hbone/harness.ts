@@ -8,8 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, connect as netConnect, type AddressInfo, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
-import { pino, type Logger } from "pino";
+import { pino } from "pino";
 import { parseText } from "../../../src/api/load.js";
 import { startControlPlane, type ControlPlane } from "../../../src/controlplane/server.js";
 import { CertificateAuthority, generateKeyAndCsr } from "../../../src/identity/index.js";
@@ -154,26 +153,7 @@ export function readAll(s: NodeJS.ReadableStream): Promise<Buffer> {
   });
 }
 
-/** A logger whose lines the test can read. */
-export function capturingLogger(): { log: Logger; lines: () => Record<string, unknown>[] } {
-  const out: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      out.push(chunk.toString());
-      cb();
-    },
-  });
-  const log = pino({ level: "debug" }, sink);
-  return {
-    log,
-    lines: () =>
-      out
-        .join("")
-        .split("\n")
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
-  };
-}
+export { capturingLogger } from "../../unit/log-capture.js";
 
 /** Polls until `get` returns a value; bounded (count and time), for background effects. */
 export async function until<T>(get: () => T | undefined | false, what: string, tries = 400): Promise<T> {

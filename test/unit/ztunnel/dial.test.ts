@@ -7,8 +7,8 @@ import assert from "node:assert/strict";
 import { fstatSync, openSync } from "node:fs";
 import { createServer, Socket, type Server } from "node:net";
 import { after, before, describe, test } from "node:test";
-import pino from "pino";
 import { AmbitError } from "../../../src/common/errors.js";
+import { capturingLogger } from "../log-capture.js";
 import { loadNativeAddon, transparentSocketFd } from "../../../src/node/native.js";
 import {
   dialFrom,
@@ -40,15 +40,6 @@ describe("preservedSource: which client addresses the proxy connects from", () =
     });
   }
 });
-
-function capture() {
-  const lines: Array<Record<string, unknown>> = [];
-  const log = pino(
-    { level: "info" },
-    { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) },
-  );
-  return { log, lines };
-}
 
 /** A loopback server that answers each connection with the peer address it sees, then closes. */
 let server: Server;
@@ -118,7 +109,7 @@ describe("dialFrom", () => {
   });
 
   test("a source address the addon cannot bind: the node's address", async () => {
-    const { log } = capture();
+    const { log } = capturingLogger();
     const connectFrom = transparentConnect({
       socketFd: (_family, bindIp) => {
         if (bindIp === undefined) return openSync("/dev/null", "r"); // the start-up probe
@@ -131,7 +122,7 @@ describe("dialFrom", () => {
   });
 
   test("binds in the addon, off the client's own ports: the server sees the client's address", async () => {
-    const { log } = capture();
+    const { log } = capturingLogger();
     const asked: Array<{ bindIp?: string; avoid?: readonly number[] }> = [];
     const connectFrom = transparentConnect({
       socketFd: (family, bindIp, avoid) => {
@@ -170,7 +161,7 @@ describe("dialFrom", () => {
 
 describe("transparentConnect", () => {
   test("no transparent sockets here: one warning at start, then undefined without asking again", () => {
-    const { log, lines } = capture();
+    const { log, warnings: warned } = capturingLogger();
     let asked = 0;
     const connectFrom = transparentConnect({
       socketFd: () => {
@@ -182,14 +173,14 @@ describe("transparentConnect", () => {
     assert.equal(connectFrom("10.244.1.2", "10.244.2.3", 8080), undefined);
     assert.equal(connectFrom("10.244.1.3", "10.244.2.3", 8080), undefined);
     assert.equal(asked, 1, "probed once, at creation");
-    const warnings = lines.filter((l) => l.level === 40);
+    const warnings = warned();
     assert.equal(warnings.length, 1);
     assert.match(String(warnings[0]!.msg), /cannot preserve client source addresses/);
     assert.match(String(warnings[0]!.err), /TRANSPARENT_SOCKET_DENIED/);
   });
 
   test("a transient failure (EMFILE) costs one connection its source, not every later one", () => {
-    const { log, lines } = capture();
+    const { log, warnings: warned } = capturingLogger();
     let asked = 0;
     const connectFrom = transparentConnect({
       socketFd: () => {
@@ -202,11 +193,11 @@ describe("transparentConnect", () => {
     assert.equal(connectFrom("10.244.1.2", "10.244.2.3", 8080), undefined);
     assert.equal(connectFrom("10.244.1.3", "10.244.2.3", 8080), undefined);
     assert.equal(asked, 3, "asked again for the second connection");
-    assert.equal(lines.filter((l) => l.level === 40).length, 0, "not reported as turned off");
+    assert.equal(warned().length, 0, "not reported as turned off");
   });
 
   test("a descriptor the socket cannot take is closed, not leaked", () => {
-    const { log } = capture();
+    const { log } = capturingLogger();
     const fds: number[] = [];
     const connectFrom = transparentConnect({
       // Not a socket: net.Socket refuses it synchronously (ERR_INVALID_FD_TYPE).

@@ -8,11 +8,11 @@ import { X509Certificate } from "node:crypto";
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { pino } from "pino";
 import { CertificateAuthority } from "../../../src/identity/index.js";
 import { RootsFileWatcher } from "../../../src/ztunnel/roots-file.js";
+import { capturingLogger } from "../log-capture.js";
 
 let dir: string;
 let rootA: string;
@@ -30,24 +30,12 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 const fp = (pem: string) => new X509Certificate(pem).fingerprint256;
 
-function capture() {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const l of chunk.toString().split("\n").filter(Boolean))
-        lines.push(JSON.parse(l) as Record<string, unknown>);
-      cb();
-    },
-  });
-  return { log: pino({ level: "info" }, sink), warnings: () => lines.filter((l) => l.level === 40) };
-}
-
 describe("RootsFileWatcher", () => {
   it("reports a new bundle once, and keeps the last good one through broken content", () => {
     const file = join(dir, "check.pem");
     writeFileSync(file, rootA);
     const seen: string[][] = [];
-    const { log, warnings } = capture();
+    const { log, warnings } = capturingLogger();
     const w = new RootsFileWatcher({
       path: file,
       initialText: rootA,

@@ -6,7 +6,6 @@
  * Defaults also follow istiod: 10-year root (SELF_SIGNED_CA_CERT_TTL), O=<trust domain>.
  * Ambit uses EC P-256 where istiod uses RSA 2048: smaller, faster, and what ztunnel uses.
  */
-import { generateKeyPairSync } from "node:crypto";
 import { access } from "node:fs/promises";
 import { join } from "node:path";
 import { AmbitError } from "../common/errors.js";
@@ -19,6 +18,7 @@ import {
   type CaMaterial,
 } from "./ca-material.js";
 import { writeFileAtomic } from "./files.js";
+import { generateP256KeyPair } from "./keygen.js";
 import { pemEncode } from "./pem.js";
 import * as x509 from "./x509-encode.js";
 
@@ -81,8 +81,7 @@ export async function loadOrCreateSelfSignedCa(
 }
 
 async function createRoot(certFile: string, keyFile: string, trustDomain: string, now: Date): Promise<void> {
-  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
-  const spki = publicKey.export({ format: "der", type: "spki" });
+  const { privateKey, pkcs8Der, spkiDer: spki } = generateP256KeyPair();
   const name = x509.nameDer({ organization: trustDomain, commonName: "Ambit Root CA" });
   const keyId = x509.keyIdOfSpki(spki);
   const cert = x509.signCertificate(
@@ -102,6 +101,6 @@ async function createRoot(certFile: string, keyFile: string, trustDomain: string
     x509.signerFor(privateKey),
   );
   // A crash between the two writes leaves a half CA, which the next start reports (see above).
-  await writeFileAtomic(keyFile, privateKey.export({ format: "pem", type: "pkcs8" }).toString(), 0o600);
+  await writeFileAtomic(keyFile, pemEncode("PRIVATE KEY", pkcs8Der), 0o600);
   await writeFileAtomic(certFile, pemEncode("CERTIFICATE", cert), 0o644);
 }

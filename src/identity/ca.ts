@@ -7,11 +7,12 @@
  * Signing is synchronous CPU work (~0.1 ms: one ECDSA verify, one sign, some DER), so callers
  * need no queue; it reads the current material once, so a concurrent reload never mixes chains.
  */
-import { generateKeyPairSync } from "node:crypto";
 import { AmbitError, errorText } from "../common/errors.js";
 import { createLogger, type Logger } from "../common/log.js";
 import type { CaMaterial } from "./ca-material.js";
 import { issueLeaf, type IssuedCertificate } from "./ca-issue.js";
+import { generateP256KeyPair } from "./keygen.js";
+import { pemEncode } from "./pem.js";
 import { loadPluginCa } from "./ca-plugin.js";
 import { loadOrCreateSelfSignedCa } from "./ca-selfsigned.js";
 import { verifyCsr, type VerifiedCsr } from "./csr-verify.js";
@@ -166,16 +167,16 @@ export class CertificateAuthority {
         "a serving certificate needs at least one DNS name, IP or SPIFFE ID",
       );
     }
-    const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const { pkcs8Der, spkiDer } = generateP256KeyPair();
     const issued = issueLeaf(this.material, {
-      spkiDer: publicKey.export({ format: "der", type: "spki" }),
+      spkiDer,
       sans: names,
       ttlMs: (req.ttlSeconds ?? DEFAULT_SERVING_TTL_SECONDS) * 1000,
       backdateMs: this.opts.backdateSeconds * 1000,
       now: this.opts.now(),
     });
     return {
-      keyPem: privateKey.export({ format: "pem", type: "pkcs8" }).toString(),
+      keyPem: pemEncode("PRIVATE KEY", pkcs8Der),
       certChainPem: issued.chain.slice(0, -1).join(""),
       rootsPem: this.material.trustBundlePems.join(""),
       serial: issued.serial,

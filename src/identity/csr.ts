@@ -4,7 +4,7 @@
  * subject, the identity as a critical URI SAN, signed with ECDSA-SHA256. The key is PKCS#8 PEM,
  * the format ztunnel's certificate loader expects.
  */
-import { generateKeyPairSync } from "node:crypto";
+import { generateP256KeyPair } from "./keygen.js";
 import { pemEncode } from "./pem.js";
 import { parseSpiffeId } from "./spiffe.js";
 import { signCsr, signerFor, subjectAltName } from "./x509-encode.js";
@@ -18,16 +18,15 @@ export interface KeyAndCsr {
 
 export function generateKeyAndCsr(spiffeId: string): KeyAndCsr {
   parseSpiffeId(spiffeId);
-  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
-  const spki = publicKey.export({ format: "der", type: "spki" });
+  const { privateKey, pkcs8Der, spkiDer } = generateP256KeyPair();
   const csr = signCsr(
     Buffer.from([0x30, 0x00]), // empty subject: the identity is the SAN
-    spki,
+    spkiDer,
     [subjectAltName({ uris: [spiffeId] }, true)],
     signerFor(privateKey),
   );
   return {
-    keyPem: privateKey.export({ format: "pem", type: "pkcs8" }).toString(),
+    keyPem: pemEncode("PRIVATE KEY", pkcs8Der),
     csrPem: pemEncode("CERTIFICATE REQUEST", csr),
   };
 }

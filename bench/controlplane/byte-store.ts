@@ -1,16 +1,12 @@
 /**
- * What a simulated proxy of the control plane benchmark holds per address: the resource's
- * bytes, left where they arrived (the gRPC message buffer the client decoded them from), and
- * found again by the small number the XdsSubscription keeps as the resource's value.
+ * What the sample proxy of a control plane benchmark process keeps per address (proxies.ts):
+ * the resource's bytes, left where they arrived (the gRPC message buffer the client read them
+ * from), and found again by the small number the XdsSubscription keeps as the resource's value.
+ * `decode` then reports what decoding all of them costs one proxy.
  *
- * A real proxy decodes each resource into state of its own (bench/controlplane.ts reports what
- * that costs one proxy); 100 proxies decoding on the bench machine would measure 100 times one
- * proxy's work instead of the control plane. Holding the bytes keeps what a proxy holds the
- * same size without that. The two cheaper-looking alternatives cost more than they save: a
- * view object per address gives the garbage collector 550,000 more objects per process to
- * promote and mark, and copying into a store of our own page-faults in a fresh 180 MB per
- * process (memset of new ArrayBuffers was a quarter of the proxies' page faults under perf).
- * Neither is a cost of the control plane or of the client library.
+ * No copy and no object per address: copying page-faults in fresh memory and a view per
+ * address is one more object for the garbage collector to promote and mark, costs of the
+ * bench, not of the control plane or of the client library.
  *
  * Append-only: a replaced resource's old reference stays, which is fine for the bench's 50
  * changes. The client never reuses a message buffer once it has handed it over, so the bytes a

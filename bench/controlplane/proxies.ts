@@ -4,15 +4,21 @@
  * few such processes so that receiving the initial push is not serialized on one thread (on a
  * real mesh every proxy has its own node).
  *
- * A proxy keeps the bytes it received (byte-store.ts) and decodes a resource when it reads it:
- * decoding 11,000 addresses in each of 100 proxies on the bench machine would measure 100 times
- * one proxy's work, which `decode` reports for one proxy instead.
+ * Each proxy does all of the xDS client's work: it receives every response, reads every
+ * resource, applies it to its subscription (name -> version and value) and ACKs. What it does not
+ * do is decode 11,000 addresses into a node proxy's state and keep them: on a real mesh every
+ * proxy does that on its own node, and 100 proxies doing it here would measure 100 times one
+ * proxy's work on the bench machine's two cores. So the first proxy of each process keeps the
+ * bytes of every resource (byte-store.ts, for `decode`, which reports what one full decode
+ * costs), and the others keep only the workload the change loop watches.
+ * AMBIT_BENCH_PROXIES_KEEP=all makes every proxy keep every resource's bytes, as the bench did
+ * until 2026-11-22 (docs/controlplane.md has the numbers of both).
  *
  * Messages (parent -> child -> parent):
  *   {cmd: "start"}                 -> {held: cpuMs} once every proxy holds `expect` addresses
  *   {cmd: "expect", version}       -> {ready: ""} at once, then {seen: ""} once every proxy holds
  *                                     the edited workload with label version=<version>
- *   {cmd: "decode"}                -> {decodeMs: n}, one proxy decoding everything it holds
+ *   {cmd: "decode"}                -> {decodeMs: n}, one proxy decoding every address it received
  *   {cmd: "stop"}                  -> exits
  */
 import * as grpc from "@grpc/grpc-js";
@@ -26,6 +32,7 @@ import {
 import { xdsProtos } from "../../src/xds/wire/protos.js";
 import { tuneProxyRuntime } from "../../src/ztunnel/runtime.js";
 import { ByteStore } from "./byte-store.js";
+import { startPushProfile, stopPushProfile } from "./push-profile.js";
 
 interface Setup {
   grpc: string;
@@ -42,9 +49,13 @@ type Message = { cmd: "start" } | { cmd: "expect"; version: string } | { cmd: "d
 const setup = JSON.parse(process.argv[2]!) as Setup;
 const creds = grpc.credentials.createSsl(Buffer.from(setup.roots.join("\n")));
 const clients: XdsClient[] = [];
-// Per proxy: its subscription (name -> reference into its store) and its store of bytes.
+// Per proxy: its subscription (name -> a reference into its store, or NOT_KEPT), its store of
+// resource bytes, and a copy of the last bytes it received for the watched workload.
 const subs: XdsSubscription<number>[] = [];
 const stores: ByteStore[] = [];
+const watched: (Uint8Array | undefined)[] = [];
+const NOT_KEPT = -1;
+const keepAll = process.env.AMBIT_BENCH_PROXIES_KEEP === "all";
 const send = (m: object) => process.send!(m);
 
 process.on("message", (m: Message) => {
@@ -70,6 +81,7 @@ xdsProtos();
 send({ up: "" });
 
 async function start(): Promise<void> {
+  await startPushProfile();
   const cpu0 = process.cpuUsage();
   for (const p of setup.proxies) {
     const c = new XdsClient({
@@ -81,9 +93,15 @@ async function start(): Promise<void> {
       // one HTTP/2 connection between all the clients of this process).
       channelOptions: { "grpc.use_local_subchannel_pool": 1 },
     });
+    const k = subs.length;
     const store = new ByteStore();
     stores.push(store);
-    subs.push(c.subscribe(ADDRESS_TYPE_URL, { decode: (b) => store.put(b) }));
+    const keep = keepAll || k === 0;
+    const decode = (bytes: Uint8Array, name: string): number => {
+      if (name === setup.watch) watched[k] = Uint8Array.from(bytes);
+      return keep ? store.put(bytes) : NOT_KEPT;
+    };
+    subs.push(c.subscribe(ADDRESS_TYPE_URL, { decode }));
     clients.push(c);
     c.start();
     // Let the other proxy processes' connections in between: a real mesh's proxies do not
@@ -92,20 +110,18 @@ async function start(): Promise<void> {
   }
   await Promise.all(subs.map((s) => until(s, () => s.resources().size >= setup.expect)));
   const cpu = process.cpuUsage(cpu0);
+  await stopPushProfile("proxies");
   send({ held: (cpu.user + cpu.system) / 1000 });
 }
 
 function expect(version: string): void {
-  const holdsVersion = (s: XdsSubscription<number>, k: number) => {
-    const i = s.get(setup.watch);
-    const a = i !== undefined ? decodeAddress(stores[k]!.get(i)) : undefined;
+  const holdsVersion = (k: number) => {
+    const bytes = watched[k];
+    const a = bytes !== undefined ? decodeAddress(bytes) : undefined;
     return a?.kind === "workload" && a.workload.labels.version === version;
   };
   const all = subs.map((s, k) =>
-    until(
-      s,
-      (c) => c !== undefined && [...c.updated, ...c.added].includes(setup.watch) && holdsVersion(s, k),
-    ),
+    until(s, (c) => c !== undefined && [...c.updated, ...c.added].includes(setup.watch) && holdsVersion(k)),
   );
   send({ ready: "" });
   void Promise.all(all).then(() => send({ seen: "" }));

@@ -6,6 +6,7 @@
 import { tuneControlPlaneRuntime } from "../../src/controlplane/runtime.js";
 import { startControlPlane } from "../../src/controlplane/server.js";
 import { ADDRESS_TYPE_URL } from "../../src/xds/index.js";
+import { startPushProfile, stopPushProfile } from "./push-profile.js";
 
 // As `ambit controlplane` runs it.
 tuneControlPlaneRuntime();
@@ -42,6 +43,7 @@ if (process.env.AMBIT_BENCH_TRACE) {
   cp.xds.on("push", () => process.stderr.write(`push at ${(performance.now() - t0).toFixed(1)}\n`));
 }
 let cpuMark = 0;
+let cpuMarks = 0;
 // Peak resident memory, sampled: the initial push to 100 proxies is the high-water mark.
 let peak = 0;
 let tick = 0;
@@ -58,6 +60,9 @@ sampler.unref();
 process.on("message", (m: { cmd: string; node?: string; proxies?: number }) => {
   // CPU time used since the last "cpu" message: the bench brackets the initial push with two.
   if (m.cmd === "cpu") {
+    // The first mark opens the initial push, the second closes it.
+    if (cpuMarks++ === 0) void startPushProfile();
+    else void stopPushProfile("controlplane");
     const now = process.cpuUsage();
     process.send!({ cpu: (now.user + now.system - cpuMark) / 1000 });
     cpuMark = now.user + now.system;

@@ -50,9 +50,10 @@ const setup = JSON.parse(process.argv[2]!) as Setup;
 const creds = grpc.credentials.createSsl(Buffer.from(setup.roots.join("\n")));
 const clients: XdsClient[] = [];
 // Per proxy: its subscription (name -> a reference into its store, or NOT_KEPT), its store of
-// resource bytes, and a copy of the last bytes it received for the watched workload.
+// resource bytes if it keeps them, and a copy of the last bytes it received for the watched
+// workload.
 const subs: XdsSubscription<number>[] = [];
-const stores: ByteStore[] = [];
+const stores: (ByteStore | undefined)[] = [];
 const watched: (Uint8Array | undefined)[] = [];
 const NOT_KEPT = -1;
 const keepAll = process.env.AMBIT_BENCH_PROXIES_KEEP === "all";
@@ -94,12 +95,11 @@ async function start(): Promise<void> {
       channelOptions: { "grpc.use_local_subchannel_pool": 1 },
     });
     const k = subs.length;
-    const store = new ByteStore();
+    const store = keepAll || k === 0 ? new ByteStore() : undefined;
     stores.push(store);
-    const keep = keepAll || k === 0;
     const decode = (bytes: Uint8Array, name: string): number => {
       if (name === setup.watch) watched[k] = Uint8Array.from(bytes);
-      return keep ? store.put(bytes) : NOT_KEPT;
+      return store ? store.put(bytes) : NOT_KEPT;
     };
     subs.push(c.subscribe(ADDRESS_TYPE_URL, { decode }));
     clients.push(c);

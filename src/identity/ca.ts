@@ -11,12 +11,12 @@ import { AmbitError, errorText } from "../common/errors.js";
 import { createLogger, type Logger } from "../common/log.js";
 import type { CaMaterial } from "./ca-material.js";
 import { issueLeaf, type IssuedCertificate } from "./ca-issue.js";
-import { generateP256KeyPair } from "./keygen.js";
-import { pemEncode } from "./pem.js";
 import { loadPluginCa } from "./ca-plugin.js";
 import { loadOrCreateSelfSignedCa } from "./ca-selfsigned.js";
 import { verifyCsr, type VerifiedCsr } from "./csr-verify.js";
 import { watchDirectory, type DirWatch } from "./dir-watch.js";
+import { generateP256KeyPair } from "./keygen.js";
+import { pemEncode } from "./pem.js";
 import { checkTrustDomain, parseSpiffeId } from "./spiffe.js";
 
 /** Istio's DEFAULT_WORKLOAD_CERT_TTL. */

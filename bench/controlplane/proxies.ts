@@ -24,6 +24,7 @@
 import * as grpc from "@grpc/grpc-js";
 import {
   ADDRESS_TYPE_URL,
+  CONTROL_PLANE_SERVER_NAME,
   XdsClient,
   decodeAddress,
   type XdsChange,
@@ -90,9 +91,14 @@ async function start(): Promise<void> {
       credentials: creds,
       node: { id: p.node },
       token: () => p.token,
-      // A connection of its own, as a proxy on its own node has (grpc-js would otherwise share
-      // one HTTP/2 connection between all the clients of this process).
-      channelOptions: { "grpc.use_local_subchannel_pool": 1 },
+      channelOptions: {
+        // A connection of its own, as a proxy on its own node has (grpc-js would otherwise
+        // share one HTTP/2 connection between all the clients of this process).
+        "grpc.use_local_subchannel_pool": 1,
+        // The server name a node proxy verifies (src/ztunnel/proxy.ts), not the IP address.
+        "grpc.ssl_target_name_override": CONTROL_PLANE_SERVER_NAME,
+        "grpc.default_authority": CONTROL_PLANE_SERVER_NAME,
+      },
     });
     const k = subs.length;
     const store = keepAll || k === 0 ? new ByteStore() : undefined;

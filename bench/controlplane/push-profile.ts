@@ -3,7 +3,7 @@
  * alone (not of start-up, the apply or the change loop) into DIR, to read with
  * `npx tsx bench/l4/profile-summary.ts DIR/*.cpuprofile`.
  */
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { join } from "node:path";
 
@@ -22,6 +22,7 @@ export async function startPushProfile(): Promise<void> {
 export async function stopPushProfile(name: string): Promise<void> {
   if (!dir || !session) return;
   const { profile } = await session.post("Profiler.stop");
+  mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${name}-${process.pid}.cpuprofile`), JSON.stringify(profile));
   session.disconnect();
   session = undefined;

@@ -14,7 +14,7 @@ import { createLogger, type Logger } from "../common/log.js";
 import { PORTS } from "../common/paths.js";
 import { VERSION } from "../common/version.js";
 import { CertificateAuthority, NodeTokenStore, ServingCertProvider } from "../identity/index.js";
-import { XdsServer } from "../xds/index.js";
+import { CONTROL_PLANE_SERVER_NAME, XdsServer } from "../xds/index.js";
 import { createAdminApi } from "./admin-api.js";
 import { addCaService } from "./ca-service.js";
 import { Deriver, type DerivedState } from "./publish.js";
@@ -182,7 +182,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     dnsNames: [
       "localhost",
       "ambit-controlplane",
-      "istiod.istio-system.svc",
+      CONTROL_PLANE_SERVER_NAME,
       ...(opts.servingNames ?? []).filter((n) => !/^[\d.:]+$/.test(n)),
     ],
     ipAddresses: [

@@ -18,6 +18,7 @@ import {
   ADDRESS_TYPE_URL,
   AUTHORIZATION_TYPE_URL,
   CONFIG_TYPE_URL,
+  CONTROL_PLANE_SERVER_NAME,
   XdsClient,
   decodeAddress,
   decodeAuthorization,
@@ -114,8 +115,8 @@ export async function startZtunnel(opts: ZtunnelOptions): Promise<Ztunnel> {
       })
     : undefined;
   const channelOptions: grpc.ChannelOptions = {
-    "grpc.ssl_target_name_override": opts.controlPlaneName ?? "istiod.istio-system.svc",
-    "grpc.default_authority": opts.controlPlaneName ?? "istiod.istio-system.svc",
+    "grpc.ssl_target_name_override": opts.controlPlaneName ?? CONTROL_PLANE_SERVER_NAME,
+    "grpc.default_authority": opts.controlPlaneName ?? CONTROL_PLANE_SERVER_NAME,
   };
 
   const state = new ProxyState({ rootNamespace: opts.rootNamespace ?? "istio-system" });

@@ -20,6 +20,12 @@ import {
   type XdsOutgoingResponse,
 } from "./discovery.js";
 
+/**
+ * The name proxies expect in the control plane's serving certificate by default (TLS SNI and
+ * :authority too), Istio's: its ztunnel connects to istiod.istio-system.svc:15012.
+ */
+export const CONTROL_PLANE_SERVER_NAME = "istiod.istio-system.svc";
+
 export const DELTA_ADS_PATH =
   "/envoy.service.discovery.v3.AggregatedDiscoveryService/DeltaAggregatedResources";
 

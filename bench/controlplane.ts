@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { createCaClient, generateKeyAndCsr, IMPERSONATED_IDENTITY_KEY } from "../src/identity/index.js";
-import { CONTROL_PLANE_SERVER_NAME } from "../src/xds/index.js";
+import { controlPlaneChannelOptions } from "../src/xds/index.js";
 
 const WORKLOADS = 10_000;
 const SERVICES = 1_000;
@@ -166,10 +166,7 @@ export async function run(): Promise<void> {
       csr: generateKeyAndCsr(ids[i % ids.length]!).csrPem,
     }));
     // Verifying the server name a node proxy verifies (src/ztunnel/proxy.ts).
-    const ca = createCaClient(info.grpc, creds, {
-      "grpc.ssl_target_name_override": CONTROL_PLANE_SERVER_NAME,
-      "grpc.default_authority": CONTROL_PLANE_SERVER_NAME,
-    });
+    const ca = createCaClient(info.grpc, creds, controlPlaneChannelOptions());
 
     // The proxies, spread over PROXY_PROCESSES children (controlplane/proxies.ts), started
     // before the clock runs.

@@ -24,8 +24,8 @@
 import * as grpc from "@grpc/grpc-js";
 import {
   ADDRESS_TYPE_URL,
-  CONTROL_PLANE_SERVER_NAME,
   XdsClient,
+  controlPlaneChannelOptions,
   decodeAddress,
   type XdsChange,
   type XdsSubscription,
@@ -96,8 +96,7 @@ async function start(): Promise<void> {
         // share one HTTP/2 connection between all the clients of this process).
         "grpc.use_local_subchannel_pool": 1,
         // The server name a node proxy verifies (src/ztunnel/proxy.ts), not the IP address.
-        "grpc.ssl_target_name_override": CONTROL_PLANE_SERVER_NAME,
-        "grpc.default_authority": CONTROL_PLANE_SERVER_NAME,
+        ...controlPlaneChannelOptions(),
       },
     });
     const k = subs.length;

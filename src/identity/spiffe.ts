@@ -60,11 +60,16 @@ export function parseSpiffeId(id: string): SpiffeId {
     throw invalid(id, "the path must be /ns/<namespace>/sa/<service-account>");
   }
   const [, ns, , sa] = segments as [string, string, string, string];
-  if (!DNS_LABEL.test(ns)) throw invalid(id, `namespace "${ns}" is not a valid Kubernetes namespace name`);
+  if (!isNamespaceName(ns)) throw invalid(id, `namespace "${ns}" is not a valid Kubernetes namespace name`);
   if (!DNS_SUBDOMAIN.test(sa)) {
     throw invalid(id, `service account "${sa}" is not a valid Kubernetes service account name`);
   }
   return { trustDomain: td, namespace: ns, serviceAccount: sa };
+}
+
+/** Whether `ns` is a valid Kubernetes namespace name (an RFC 1123 label). */
+export function isNamespaceName(ns: string): boolean {
+  return DNS_LABEL.test(ns);
 }
 
 /** Formats after validating the parts, so a formatted ID always parses back. */

@@ -19,7 +19,12 @@ export { XdsSubscription, type XdsChange, type XdsDecode, type XdsRejection } fr
 export type { BackoffOptions } from "./client/backoff.js";
 export type { XdsNode } from "./wire/discovery.js";
 export type { JsonValue } from "./wire/struct.js";
-export { CONTROL_PLANE_SERVER_NAME, DELTA_ADS_PATH, deltaAdsService } from "./wire/service.js";
+export {
+  CONTROL_PLANE_SERVER_NAME,
+  controlPlaneChannelOptions,
+  DELTA_ADS_PATH,
+  deltaAdsService,
+} from "./wire/service.js";
 export {
   addressResourceName,
   decodeAddress,

@@ -18,7 +18,7 @@ import {
   ADDRESS_TYPE_URL,
   AUTHORIZATION_TYPE_URL,
   CONFIG_TYPE_URL,
-  CONTROL_PLANE_SERVER_NAME,
+  controlPlaneChannelOptions,
   XdsClient,
   decodeAddress,
   decodeAuthorization,
@@ -114,10 +114,7 @@ export async function startZtunnel(opts: ZtunnelOptions): Promise<Ztunnel> {
         log: log.child({ part: "roots" }),
       })
     : undefined;
-  const channelOptions: grpc.ChannelOptions = {
-    "grpc.ssl_target_name_override": opts.controlPlaneName ?? CONTROL_PLANE_SERVER_NAME,
-    "grpc.default_authority": opts.controlPlaneName ?? CONTROL_PLANE_SERVER_NAME,
-  };
+  const channelOptions = controlPlaneChannelOptions(opts.controlPlaneName);
 
   const state = new ProxyState({ rootNamespace: opts.rootNamespace ?? "istio-system" });
   const xds = new XdsClient({

@@ -18,7 +18,7 @@
  * so "which namespace is mesh-wide" must come from the same mesh config the control plane reads.
  */
 import { keyOf, type Resource } from "../../api/resource.js";
-import { checkTrustDomain } from "../../identity/spiffe.js";
+import { checkTrustDomain, isNamespaceName } from "../../identity/spiffe.js";
 import { invalidResource } from "./invalid.js";
 
 export const MESH_CONFIG_API_VERSION = "ambit.io/v1alpha1";
@@ -31,9 +31,6 @@ export interface ProxyMeshSettings {
   rootNamespace: string;
   trustDomain: string;
 }
-
-// The mesh config schema's rule for rootNamespace (api/kinds/meshconfig-schema.ts).
-const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 function isTrustDomain(td: string): boolean {
   try {
@@ -71,7 +68,7 @@ export function meshSettingsOf(doc: Resource): ProxyMeshSettings {
   if (typeof spec !== "object" || spec === null || Array.isArray(spec))
     throw invalidResource(what, "spec", "is not an object");
   const { rootNamespace, trustDomain } = spec as Record<string, unknown>;
-  if (typeof rootNamespace !== "string" || !NAMESPACE.test(rootNamespace))
+  if (typeof rootNamespace !== "string" || !isNamespaceName(rootNamespace))
     throw invalidResource(
       what,
       "spec.rootNamespace",

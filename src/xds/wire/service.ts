@@ -26,6 +26,14 @@ import {
  */
 export const CONTROL_PLANE_SERVER_NAME = "istiod.istio-system.svc";
 
+/**
+ * Channel options that make a gRPC channel to the control plane verify `name` in its certificate
+ * and send it as TLS SNI and :authority, whatever address it dials (an IP, a Unix socket).
+ */
+export function controlPlaneChannelOptions(name = CONTROL_PLANE_SERVER_NAME): grpc.ChannelOptions {
+  return { "grpc.ssl_target_name_override": name, "grpc.default_authority": name };
+}
+
 export const DELTA_ADS_PATH =
   "/envoy.service.discovery.v3.AggregatedDiscoveryService/DeltaAggregatedResources";
 

@@ -2,7 +2,8 @@
  * The proxies' xDS client: one delta ADS stream to the control plane carrying every subscribed
  * type. It applies responses to XdsSubscriptions and ACKs or NACKs each one; when the stream
  * breaks it keeps the last good state (proxies keep serving) and reconnects with backoff and
- * jitter, sending initial_resource_versions so that only what changed meanwhile is resent.
+ * jitter, announcing what it holds (initial_resource_versions) so that the server also tells it
+ * what was removed meanwhile.
  *
  *   const xds = new XdsClient({ address: "cp:15012", credentials, node: { id: "ztunnel~node1" } });
  *   const addresses = xds.subscribe(ADDRESS_TYPE_URL, { decode: decodeAddress });
@@ -73,7 +74,7 @@ export class XdsClient extends EventEmitter<XdsClientEvents> {
       // A larger HTTP/2 window lets the initial push (megabytes) flow without waiting for a
       // WINDOW_UPDATE round trip every 64 KiB.
       "grpc-node.flow_control_window": 4 << 20,
-      // The stream is re-established by this client (with the versions it holds); grpc-js'
+      // The stream is re-established by this client (with the names it holds); grpc-js'
       // transparent retries would only add a buffer of every request it writes (the ACKs).
       "grpc.enable_retries": 0,
       ...opts.channelOptions,

@@ -1,6 +1,11 @@
 /**
- * A proxy's state for one type URL: the last good version of every resource it holds. The xDS
+ * A proxy's state for one type URL: the last good value of every resource it holds. The xDS
  * client writes it; the data path reads it (resources(), get()).
+ *
+ * Per-resource versions are kept only when the server sends them (Envoy's types from a server
+ * that versions them), in a second map that stays empty otherwise. Ambit's control plane, like
+ * istiod for the workload API, sends none, and ztunnel keeps only names: every proxy holds
+ * every address of the mesh, so the state is one map entry per resource and nothing more.
  *
  * A response is applied resource by resource: a resource whose decode throws keeps its last
  * good version (or stays absent) while the others are applied, and the response is NACKed with
@@ -11,7 +16,6 @@
 import { EventEmitter } from "node:events";
 import { errorText } from "../../common/errors.js";
 import type { XdsDeltaResponse } from "../wire/discovery.js";
-import { HeldView, type Held } from "./held.js";
 
 /** Turns the bytes of one resource into the proxy's type; throws (AmbitError) when unusable. */
 export type XdsDecode<T> = (bytes: Uint8Array, name: string) => T;
@@ -42,10 +46,11 @@ export interface XdsSubscriptionEvents {
 const MAX_NACK_MESSAGE = 4096;
 
 export class XdsSubscription<T> extends EventEmitter<XdsSubscriptionEvents> {
-  // name -> last good value and its version. An entry is replaced rather than updated, so that
-  // applying a resource is one map operation: a proxy applies every resource of the mesh.
-  private readonly held = new Map<string, Held<T>>();
-  private readonly view = new HeldView(this.held);
+  // name -> last good value: applying a resource is one map operation, and the data path reads
+  // this very map (resources()).
+  private readonly held = new Map<string, T>();
+  // name -> version, for the resources that came with one (none from Ambit's control plane)
+  private readonly heldVersions = new Map<string, string>();
   private syncedOnce = false;
   private readonly syncWaiters: (() => void)[] = [];
   /** system_version_info of the last response applied. */
@@ -78,7 +83,7 @@ export class XdsSubscription<T> extends EventEmitter<XdsSubscriptionEvents> {
     const subscribe = [...next].filter((n) => !prev.has(n));
     const unsubscribe = [...prev].filter((n) => !next.has(n));
     this.explicit = next;
-    const removed = unsubscribe.filter((n) => this.held.delete(n));
+    const removed = unsubscribe.filter((n) => this.forget(n));
     if (removed.length > 0) {
       this.emit("change", {
         typeUrl: this.typeUrl,
@@ -93,17 +98,20 @@ export class XdsSubscription<T> extends EventEmitter<XdsSubscriptionEvents> {
 
   /** Current state, name -> value (a live read-only view). */
   resources(): ReadonlyMap<string, T> {
-    return this.view;
+    return this.held;
   }
 
   get(name: string): T | undefined {
-    return this.held.get(name)?.value;
+    return this.held.get(name);
   }
 
-  /** name -> version held, sent as initial_resource_versions when reconnecting. */
+  /**
+   * name -> version held, sent as initial_resource_versions when reconnecting: every name held,
+   * with "" where the server gave no version (the server then resends it, xDS protocol).
+   */
   versions(): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const [name, h] of this.held) out[name] = h.version;
+    for (const name of this.held.keys()) out[name] = this.heldVersions.get(name) ?? "";
     return out;
   }
 
@@ -137,11 +145,13 @@ export class XdsSubscription<T> extends EventEmitter<XdsSubscriptionEvents> {
       }
       // One lookup: the map grows when the name is new.
       const size = this.held.size;
-      this.held.set(r.name, { version: r.version, value });
+      this.held.set(r.name, value);
       if (this.held.size > size) change.added.push(r.name);
       else change.updated.push(r.name);
+      if (r.version) this.heldVersions.set(r.name, r.version);
+      else if (this.heldVersions.size > 0) this.heldVersions.delete(r.name);
     }
-    for (const name of resp.removed) if (this.held.delete(name)) change.removed.push(name);
+    for (const name of resp.removed) if (this.forget(name)) change.removed.push(name);
     this.systemVersion = resp.systemVersionInfo;
     if (change.added.length + change.updated.length + change.removed.length > 0) this.emit("change", change);
     if (!this.syncedOnce) {
@@ -158,5 +168,11 @@ export class XdsSubscription<T> extends EventEmitter<XdsSubscriptionEvents> {
     const text = [...errors].map(([name, why]) => `${name}: ${why}`).join("; ");
     const head = `rejected ${errors.size} of ${resp.resources.length} resources: `;
     return (head + text).slice(0, MAX_NACK_MESSAGE);
+  }
+
+  /** Drops a resource; true when it was held. */
+  private forget(name: string): boolean {
+    this.heldVersions.delete(name);
+    return this.held.delete(name);
   }
 }

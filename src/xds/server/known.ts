@@ -7,8 +7,12 @@
  */
 import type { StoredResource } from "./store.js";
 
-/** name -> version, or REMOVED when the proxy no longer holds a name present in base. */
-const REMOVED = "";
+/**
+ * name -> version, or REMOVED when the proxy no longer holds a name present in base. A version
+ * is a content hash (store.ts) or "" for a resource the proxy announced holding without a
+ * version (initial_resource_versions from a client that keeps none): held, never up to date.
+ */
+const REMOVED = "\0removed";
 
 export class KnownVersions {
   private base: ReadonlyMap<string, StoredResource> | undefined;

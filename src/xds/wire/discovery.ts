@@ -3,7 +3,7 @@
  * messages of the delta ADS stream, as plain typed objects (Xds… types).
  *
  * The server never re-encodes a resource per subscriber: each resource's envelope
- * (envoy Resource{name, version, Any}) is encoded once per version (`encodeResourceEnvelope`)
+ * (envoy Resource{name, Any}) is encoded once per version (`encodeResourceEnvelope`)
  * and a response is assembled from those bytes (`serializeResponse`). A repeated message field
  * on the wire is just its tag, length and bytes, so this is the same encoding protobufjs would
  * produce, at a fraction of the cost when 100 proxies receive the same 10,000 resources.
@@ -94,15 +94,20 @@ interface PbDeltaRequest {
   error_detail?: { code?: number; message?: string } | null;
 }
 
-/** envoy Resource{name=3, version=1, resource=2 Any{type_url=1, value=2}}, encoded once per version. */
+/**
+ * envoy Resource{name=3, version=1, resource=2 Any{type_url=1, value=2}}, encoded once per
+ * version. An empty `version` is left off the wire (Ambit's server sends none, as istiod does
+ * for the workload API types).
+ */
 export function encodeResourceEnvelope(
   name: string,
   version: string,
   typeUrl: string,
   value: Uint8Array,
 ): Uint8Array {
+  const resource = { type_url: typeUrl, value };
   return xdsProtos()
-    .Resource.encode({ name, version, resource: { type_url: typeUrl, value } })
+    .Resource.encode(version ? { name, version, resource } : { name, resource })
     .finish();
 }
 

@@ -1,7 +1,8 @@
 /**
  * The control plane goes away: the proxy keeps serving its last config, reconnects with
- * backoff, and on the new stream announces what it holds (initial_resource_versions), so only
- * what changed meanwhile is sent.
+ * backoff, and on the new stream announces what it holds (initial_resource_versions, names
+ * without versions as ztunnel sends them), so it is sent what the control plane has now and told
+ * what vanished meanwhile.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -12,7 +13,7 @@ import { ADDRESS_TYPE_URL } from "../../../src/xds/typeurls.js";
 import { TcpRelay, eventually, newClient, startXds, type RunningXds } from "./harness.js";
 
 test(
-  "last good state survives the control plane restarting; resync is incremental",
+  "last good state survives the control plane restarting; resync replaces it and removes what vanished",
   { timeout: 30_000 },
   async () => {
     const relay = new TcpRelay();
@@ -63,9 +64,15 @@ test(
       const resync = changes.slice(before);
       assert.equal(resync.length, 1);
       assert.deepEqual(resync[0]?.added, [d.uid]);
-      assert.deepEqual(resync[0]?.updated, [b.uid], "a was not resent");
+      assert.deepEqual(
+        resync[0]?.updated.sort(),
+        [a.uid, b.uid].sort(),
+        "no versions: held names are resent",
+      );
       assert.deepEqual(resync[0]?.removed, [c.uid]);
       assert.deepEqual([...sub.resources().keys()].sort(), [a.uid, b.uid, d.uid].sort());
+      const bNow = sub.get(b.uid);
+      assert.equal(bNow?.kind === "workload" && bNow.workload.healthy, false, "b is the new control plane's");
       const st = cp.xds.status()[0]?.types[0];
       assert.equal(st?.resources, 3);
       assert.equal(st?.ackedVersion, cp.xds.version());

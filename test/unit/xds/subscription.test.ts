@@ -92,6 +92,19 @@ test("initial_resource_versions: unchanged resources are not resent, vanished on
   assert.deepEqual(names(plan), { upserts: ["b", "c"], removed: ["gone"] });
 });
 
+test("initial_resource_versions without versions (ztunnel's, Ambit's client): every held name is resent or removed", () => {
+  const store = storeWith({ a: "1", b: "2", c: "3" });
+  const sub = new Subscription(T);
+  applySubscriptionRequest(sub, ["*"], [], true);
+  for (const name of ["a", "b", "gone"]) sub.known.set(name, "");
+  assert.equal(sub.known.size, 3, "an empty version still means held");
+  const plan = planDelta(store.get(T), sub, "all", true);
+  assert.deepEqual(names(plan), { upserts: ["a", "b", "c"], removed: ["gone"] });
+  commitPlan(sub, plan);
+  assert.deepEqual([...sub.known.keys()].sort(), ["a", "b", "c"]);
+  assert.deepEqual(names(planDelta(store.get(T), sub, "all", true)), { upserts: [], removed: [] });
+});
+
 test("changes: only the changed names are planned; removal is planned for holders", () => {
   const store = storeWith({ a: "1", b: "2" });
   const sub = new Subscription(T);

@@ -196,6 +196,33 @@ test("client state: applies, reports the change, and NACKs bad resources while k
   assert.match(wrongType ?? "", /x: resource has type type.googleapis.com\/other/);
 });
 
+test("resources without a version (Ambit's server, istiod's workload API): none on the wire, names announced with empty versions", () => {
+  const bare = encodeResourceEnvelope("a", "", T, Buffer.from("AAA"));
+  const versioned = encodeResourceEnvelope("a", "v1", T, Buffer.from("AAA"));
+  assert.equal(versioned.length - bare.length, 4, "tag, length and 'v1'");
+  const read = deserializeResponse(
+    serializeResponse({
+      body: encodeResponseBody(T, [bare]),
+      systemVersionInfo: "1",
+      nonce: "n",
+      removed: [],
+    }),
+  );
+  assert.equal(read.resources[0]?.version, "");
+
+  const sub = new XdsSubscription(T, (b) => Buffer.from(b).toString(), undefined);
+  sub.apply(
+    response([
+      ["a", "v1", "A"],
+      ["b", "", "B"],
+    ]),
+  );
+  assert.deepEqual(sub.versions(), { a: "v1", b: "" });
+  sub.apply(response([["a", "", "A2"]], ["b"]));
+  assert.deepEqual(sub.versions(), { a: "" }, "a version the server no longer gives is forgotten");
+  assert.equal(sub.get("a"), "A2");
+});
+
 test("the client's reader: values are views into the response; damaged responses are refused", () => {
   const buf = serializeResponse({
     body: encodeResponseBody(T, [encodeResourceEnvelope("a", "v1", T, Buffer.from("AAA"))]),

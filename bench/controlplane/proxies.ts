@@ -5,7 +5,7 @@
  * real mesh every proxy has its own node).
  *
  * Each proxy does all of the xDS client's work: it receives every response, reads every
- * resource, applies it to its subscription (name -> version and value) and ACKs. What it does not
+ * resource, applies it to its subscription (name -> value) and ACKs. What it does not
  * do is decode 11,000 addresses into a node proxy's state and keep them: on a real mesh every
  * proxy does that on its own node, and 100 proxies doing it here would measure 100 times one
  * proxy's work on the bench machine's two cores. So the first proxy of each process keeps the

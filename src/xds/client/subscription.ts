@@ -8,7 +8,7 @@
  * every address of the mesh, so the state is one map entry per resource and nothing more.
  *
  * A response is applied resource by resource: a resource whose decode throws keeps its last
- * good version (or stays absent) while the others are applied, and the response is NACKed with
+ * good value (or stays absent) while the others are applied, and the response is NACKed with
  * every failure in error_detail. The server does not resend a NACKed version (xDS protocol), so
  * rejecting a whole response would also lose its good resources until they next change; this
  * is the choice Istio's ztunnel makes too.

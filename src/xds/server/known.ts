@@ -7,16 +7,16 @@
  */
 import type { StoredResource } from "./store.js";
 
-/**
- * name -> version, or REMOVED when the proxy no longer holds a name present in base. A version
- * is a content hash (store.ts) or "" for a resource the proxy announced holding without a
- * version (initial_resource_versions from a client that keeps none): held, never up to date.
- */
-const REMOVED = "\0removed";
+/** Marks a name of `base` the proxy no longer holds (a value no request can carry). */
+const REMOVED = null;
 
 export class KnownVersions {
   private base: ReadonlyMap<string, StoredResource> | undefined;
-  private overlay = new Map<string, string>();
+  // name -> version, or REMOVED when the proxy no longer holds a name present in base. A
+  // version is a content hash (store.ts), or whatever a proxy announced in
+  // initial_resource_versions: "" from a client that keeps none (ztunnel, Ambit's), which is
+  // held but never current.
+  private overlay = new Map<string, string | typeof REMOVED>();
 
   /** Makes the proxy hold exactly `snapshot` (which must never be mutated afterwards). */
   resetTo(snapshot: ReadonlyMap<string, StoredResource> | undefined): void {
@@ -63,7 +63,7 @@ export class KnownVersions {
   /** Past a quarter of the base (and a floor), lookups through two maps stop paying off. */
   private maybeFold(): void {
     if (!this.base || this.overlay.size < Math.max(256, this.base.size / 4)) return;
-    const merged = new Map<string, string>();
+    const merged = new Map<string, string | typeof REMOVED>();
     for (const name of this.keys()) merged.set(name, this.get(name) ?? "");
     this.base = undefined;
     this.overlay = merged;

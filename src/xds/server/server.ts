@@ -166,7 +166,7 @@ export class XdsServer extends EventEmitter<XdsServerEvents> {
     return this.waiters.add(typeUrl, version, opts);
   }
 
-  /** The resources currently served for a type, name -> {version, bytes}: for the config dump. */
+  /** The resources currently served for a type, name -> {version, bytes} (tests, debugging). */
   resources(typeUrl: string): TypeResources {
     return this.store.get(typeUrl) ?? new Map();
   }

@@ -139,7 +139,8 @@ export class AdsStream {
     if (req.responseNonce) this.reply(sub, req);
     const change = applySubscriptionRequest(sub, req.subscribe, req.unsubscribe, first);
     if (first) {
-      // On a new stream the proxy says what it already holds; unchanged resources are not resent.
+      // On a new stream the proxy says what it already holds: what it announces at the current
+      // version is not resent, what it announces without a version (ztunnel, Ambit's client) is.
       for (const [name, version] of Object.entries(req.initialVersions)) {
         if (sub.wants(name)) sub.known.set(name, version);
       }

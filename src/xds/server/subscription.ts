@@ -53,7 +53,7 @@ export interface DeltaPlan {
   /** Empty when `snapshot` is set: then the snapshot is what is sent. */
   upserts: StoredResource[];
   removed: string[];
-  /** Set when the proxy held nothing and gets this whole store snapshot. */
+  /** Set when a wildcard proxy gets this whole store snapshot (it held nothing, or nothing current). */
   snapshot?: TypeResources | undefined;
 }
 
@@ -126,6 +126,13 @@ export function planDelta(
   const names = sub.wildcard ? (resources?.keys() ?? []) : sub.names;
   for (const name of names) consider(name);
   for (const name of sub.known.keys()) if (!resources?.has(name) && sub.wants(name)) plan.removed.push(name);
+  if (sub.wildcard && resources && resources.size > 0 && plan.upserts.length === resources.size) {
+    // Everything is due (a proxy reconnecting without versions, as ztunnel does): the shared
+    // snapshot responses serve it, with the removals on the last one, instead of a private
+    // encoding of every resource per reconnecting proxy.
+    plan.snapshot = resources;
+    plan.upserts = [];
+  }
   return dedupeRemoved(plan);
 }
 

@@ -72,7 +72,8 @@ test(
       assert.deepEqual(resync[0]?.removed, [c.uid]);
       assert.deepEqual([...sub.resources().keys()].sort(), [a.uid, b.uid, d.uid].sort());
       const bNow = sub.get(b.uid);
-      assert.equal(bNow?.kind === "workload" && bNow.workload.healthy, false, "b is the new control plane's");
+      assert.equal(bNow?.kind, "workload");
+      assert.equal(bNow.kind === "workload" && bNow.workload.healthy, false, "b is the new control plane's");
       const st = cp.xds.status()[0]?.types[0];
       assert.equal(st?.resources, 3);
       assert.equal(st?.ackedVersion, cp.xds.version());

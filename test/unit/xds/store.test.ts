@@ -42,7 +42,9 @@ test("KnownVersions behaves like a plain map whatever the mix of snapshot and ov
       known.delete(name);
       model.delete(name);
     } else {
-      const v = `x${step}`;
+      // "" is what a proxy announces for a resource it holds without a version; a version
+      // that looks like anything else is just a version.
+      const v = ["", `x${step}`, "\0removed"][rnd(3)]!;
       known.set(name, v);
       model.set(name, v);
     }
@@ -51,6 +53,7 @@ test("KnownVersions behaves like a plain map whatever the mix of snapshot and ov
       assert.deepEqual([...known.keys()].sort(), [...model.keys()].sort());
     }
     assert.equal(known.get(name), model.get(name));
+    assert.equal(known.has(name), model.has(name));
   }
   for (const [k, v] of model) assert.equal(known.get(k), v);
 });

@@ -99,10 +99,21 @@ test("initial_resource_versions without versions (ztunnel's, Ambit's client): ev
   for (const name of ["a", "b", "gone"]) sub.known.set(name, "");
   assert.equal(sub.known.size, 3, "an empty version still means held");
   const plan = planDelta(store.get(T), sub, "all", true);
-  assert.deepEqual(names(plan), { upserts: ["a", "b", "c"], removed: ["gone"] });
+  assert.equal(plan.snapshot, store.get(T), "everything is due: the shared snapshot responses serve it");
+  assert.deepEqual(plan.removed, ["gone"]);
   commitPlan(sub, plan);
   assert.deepEqual([...sub.known.keys()].sort(), ["a", "b", "c"]);
   assert.deepEqual(names(planDelta(store.get(T), sub, "all", true)), { upserts: [], removed: [] });
+});
+
+test("an explicit subscriber reconnecting without versions: its names are resent, vanished ones removed", () => {
+  const store = storeWith({ a: "1", b: "2", c: "3" });
+  const sub = new Subscription(T);
+  applySubscriptionRequest(sub, ["a", "gone"], [], true);
+  for (const name of ["a", "gone", "c"]) if (sub.wants(name)) sub.known.set(name, "");
+  const plan = planDelta(store.get(T), sub, "all", true);
+  assert.equal(plan.snapshot, undefined);
+  assert.deepEqual(names(plan), { upserts: ["a"], removed: ["gone"] });
 });
 
 test("changes: only the changed names are planned; removal is planned for holders", () => {

@@ -14,12 +14,13 @@ import { defaultStateDir } from "../../common/paths.js";
 import { localLayout } from "../../local/layout.js";
 import { readStatus, runningRecord, type StatusRecord } from "../../local/record.js";
 import { podColumns, serviceColumns } from "./get-columns.js";
+import { globalOpts } from "../globals.js";
 
 /** "<ns>/<name>" -> VIPs the registry gave each Service (local and hosts modes allocate them). */
 async function serviceVips(cmd: Command): Promise<Map<string, string[]>> {
   const res = await adminRequest<{
     services: Array<{ namespace: string; name: string; source: string; addresses: string[] }>;
-  }>(adminTarget(cmd.optsWithGlobals<GlobalOpts>()), "GET", "/debug/registryz");
+  }>(adminTarget(globalOpts(cmd)), "GET", "/debug/registryz");
   return new Map(
     res.body.services
       .filter((s) => s.source === "Service")
@@ -31,11 +32,6 @@ async function serviceVips(cmd: Command): Promise<Map<string, string[]>> {
 function liveStatus(stateDir: string | undefined): StatusRecord | undefined {
   const layout = localLayout(stateDir ?? defaultStateDir());
   return runningRecord(layout.record) ? readStatus(layout.status) : undefined;
-}
-
-interface GlobalOpts {
-  controlplane?: string;
-  stateDir?: string;
 }
 
 interface ChangeResult {
@@ -94,7 +90,7 @@ export function registerConfigCommands(program: Command): void {
         try {
           const files = readInputs(opts.filename, opts.recursive);
           const res = await adminRequest<ChangeResult>(
-            adminTarget(cmd.optsWithGlobals<GlobalOpts>()),
+            adminTarget(globalOpts(cmd)),
             "POST",
             `/apis/v1/${verb}`,
             { files },
@@ -129,7 +125,7 @@ export function registerConfigCommands(program: Command): void {
           const ns = opts.allNamespaces || !kind.namespaced ? undefined : opts.namespace;
           const q = new URLSearchParams({ kind: kind.kind, ...(ns ? { namespace: ns } : {}) });
           const res = await adminRequest<(Resource & { source: { kind: string; file?: string } })[]>(
-            adminTarget(cmd.optsWithGlobals<GlobalOpts>()),
+            adminTarget(globalOpts(cmd)),
             "GET",
             `/apis/v1/objects?${q}`,
           );
@@ -150,7 +146,7 @@ export function registerConfigCommands(program: Command): void {
           else if (items.length === 0)
             process.stderr.write(`No ${kind.kind} objects found${ns ? ` in namespace ${ns}` : ""}.\n`);
           else if (kind.kind === "Pod" || kind.kind === "Service") {
-            const globals = cmd.optsWithGlobals<GlobalOpts>();
+            const globals = globalOpts(cmd);
             const withNs = opts.allNamespaces;
             const cols =
               kind.kind === "Pod"

@@ -2,18 +2,14 @@
 import type { Command } from "commander";
 import { AmbitError } from "../../common/errors.js";
 import { createLogger } from "../../common/log.js";
-import { defaultStateDir, PORTS } from "../../common/paths.js";
+import { PORTS } from "../../common/paths.js";
 import { tuneControlPlaneRuntime } from "../../controlplane/runtime.js";
 import { startControlPlane } from "../../controlplane/server.js";
 import type { NodeSpec } from "../../controlplane/registry/types.js";
 import { NodeTokenStore } from "../../identity/index.js";
 import { adminRequest, adminTarget } from "../admin-client.js";
 import { closeOnSignals, fail, table } from "../output.js";
-
-interface GlobalOpts {
-  controlplane?: string;
-  stateDir?: string;
-}
+import { globalOpts, stateDirOf } from "../globals.js";
 
 /** "--node name=10.244.1.0/24[@address]" -> NodeSpec */
 function parseNode(text: string, prev: NodeSpec[] = []): NodeSpec[] {
@@ -59,7 +55,7 @@ export function registerControlPlane(program: Command): void {
       ) => {
         try {
           const nodes = (opts.node ?? []).reduce<NodeSpec[]>((acc, n) => parseNode(n, acc), []);
-          const stateDir = cmd.optsWithGlobals<GlobalOpts>().stateDir ?? defaultStateDir();
+          const stateDir = stateDirOf(cmd);
           tuneControlPlaneRuntime();
           const cp = await startControlPlane({
             stateDir,
@@ -92,11 +88,7 @@ export function registerControlPlane(program: Command): void {
     .option("-o, --output <format>", "table or json", "table")
     .action(async (opts: { output: string }, cmd: Command) => {
       try {
-        const res = await adminRequest<ProxyStatus[]>(
-          adminTarget(cmd.optsWithGlobals<GlobalOpts>()),
-          "GET",
-          "/debug/syncz",
-        );
+        const res = await adminRequest<ProxyStatus[]>(adminTarget(globalOpts(cmd)), "GET", "/debug/syncz");
         if (opts.output === "json")
           return void process.stdout.write(`${JSON.stringify(res.body, null, 2)}\n`);
         if (res.body.length === 0) return void process.stderr.write("No proxies are connected.\n");
@@ -133,9 +125,7 @@ export function registerControlPlane(program: Command): void {
     .description("Create (or replace) a node's token and print it once; it is stored only as a hash")
     .action(async (node: string, _o: unknown, cmd: Command) => {
       try {
-        const store = await NodeTokenStore.open(
-          cmd.optsWithGlobals<GlobalOpts>().stateDir ?? defaultStateDir(),
-        );
+        const store = await NodeTokenStore.open(stateDirOf(cmd));
         process.stdout.write(`${await store.create(node)}\n`);
       } catch (e) {
         fail(e);
@@ -147,9 +137,7 @@ export function registerControlPlane(program: Command): void {
     .description("Revoke a node's token")
     .action(async (node: string, _o: unknown, cmd: Command) => {
       try {
-        const store = await NodeTokenStore.open(
-          cmd.optsWithGlobals<GlobalOpts>().stateDir ?? defaultStateDir(),
-        );
+        const store = await NodeTokenStore.open(stateDirOf(cmd));
         if (!(await store.revoke(node))) throw new AmbitError("NOT_FOUND", `node ${node} has no token`);
         process.stderr.write(`token of ${node} revoked (already-open streams end at their next reconnect)\n`);
       } catch (e) {

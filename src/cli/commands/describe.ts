@@ -6,7 +6,6 @@
 import type { Command } from "commander";
 import type { Resource } from "../../api/resource.js";
 import { AmbitError } from "../../common/errors.js";
-import { defaultStateDir } from "../../common/paths.js";
 import { localLayout } from "../../local/layout.js";
 import { runningRecord } from "../../local/record.js";
 import { unixGet } from "../../local/unix-http.js";
@@ -16,11 +15,7 @@ import { mtlsMode, policiesFor } from "../../policy/index.js";
 import type { CertStatus } from "../../ztunnel/certs.js";
 import { adminRequest, adminTarget } from "../admin-client.js";
 import { fail } from "../output.js";
-
-interface GlobalOpts {
-  controlplane?: string;
-  stateDir?: string;
-}
+import { globalOpts, stateDirOf } from "../globals.js";
 
 export interface DescribeInput {
   workload: Workload;
@@ -100,7 +95,7 @@ export function registerDescribe(program: Command): void {
         const [ns, podName] = name.includes("/")
           ? (name.split("/", 2) as [string, string])
           : [f.namespace, name];
-        const globals = cmd.optsWithGlobals<GlobalOpts>();
+        const globals = globalOpts(cmd);
         const target = adminTarget(globals);
         const reg = await adminRequest<{
           workloads: Workload[];
@@ -124,7 +119,7 @@ export function registerDescribe(program: Command): void {
           peerAuthentications: pas.body,
           rootNamespace: "istio-system",
         };
-        const cert = await localCertificate(globals.stateDir ?? defaultStateDir(), w);
+        const cert = await localCertificate(stateDirOf(cmd), w);
         if (cert) input.certificate = cert;
         process.stdout.write(`${describeWorkload(input).join("\n")}\n`);
       } catch (e) {

@@ -2,15 +2,11 @@
 import { spawn } from "node:child_process";
 import type { Command } from "commander";
 import { AmbitError } from "../../common/errors.js";
-import { defaultStateDir } from "../../common/paths.js";
 import { localLayout } from "../../local/layout.js";
 import { readStatus, requireRecord, type ClusterRecord } from "../../local/record.js";
 import { fail, table } from "../output.js";
 import { defaultWrap } from "../../local/pods/index.js";
-
-interface GlobalOpts {
-  stateDir?: string;
-}
+import { stateDirOf } from "../globals.js";
 
 /** "name" or "deploy/name" (the first ready pod of the Deployment, as kubectl picks one). */
 export function resolvePod(rec: ClusterRecord, ready: Set<string>, ns: string, target: string): string {
@@ -50,7 +46,7 @@ export function registerExec(program: Command): void {
     )
     .action((pod: string, command: string[], f: { namespace: string }, cmd: Command) => {
       try {
-        const stateDir = cmd.optsWithGlobals<GlobalOpts>().stateDir ?? defaultStateDir();
+        const stateDir = stateDirOf(cmd);
         const layout = localLayout(stateDir);
         const rec = requireRecord(layout.record);
         const ready = new Set(
@@ -77,7 +73,7 @@ export function registerExec(program: Command): void {
     .option("-o, --output <format>", "table or json", "table")
     .action((f: { output: string }, cmd: Command) => {
       try {
-        const stateDir = cmd.optsWithGlobals<GlobalOpts>().stateDir ?? defaultStateDir();
+        const stateDir = stateDirOf(cmd);
         const layout = localLayout(stateDir);
         const rec = requireRecord(layout.record);
         const s = readStatus(layout.status);

@@ -4,11 +4,7 @@ import type { Resource } from "../../api/resource.js";
 import { AmbitError } from "../../common/errors.js";
 import { adminRequest, adminTarget } from "../admin-client.js";
 import { fail, printFindings } from "../output.js";
-
-interface GlobalOpts {
-  controlplane?: string;
-  stateDir?: string;
-}
+import { globalOpts } from "../globals.js";
 
 interface ChangeResult {
   ok: boolean;
@@ -38,14 +34,9 @@ export function applyLabelArgs(
 }
 
 async function post(cmd: Command, doc: unknown, what: string): Promise<void> {
-  const res = await adminRequest<ChangeResult>(
-    adminTarget(cmd.optsWithGlobals<GlobalOpts>()),
-    "POST",
-    "/apis/v1/apply",
-    {
-      files: [{ name: `<${what}>`, text: JSON.stringify(doc) }],
-    },
-  );
+  const res = await adminRequest<ChangeResult>(adminTarget(globalOpts(cmd)), "POST", "/apis/v1/apply", {
+    files: [{ name: `<${what}>`, text: JSON.stringify(doc) }],
+  });
   printFindings(res.body.findings);
   if (!res.body.ok) {
     process.exitCode = 1;
@@ -106,7 +97,7 @@ export function registerLabel(program: Command): void {
           ...(isPod ? { namespace: f.namespace } : {}),
         });
         const res = await adminRequest<Resource[]>(
-          adminTarget(cmd.optsWithGlobals<GlobalOpts>()),
+          adminTarget(globalOpts(cmd)),
           "GET",
           `/apis/v1/objects?${q}`,
         );

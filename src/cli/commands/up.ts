@@ -4,7 +4,6 @@ import { mkdirSync, openSync, closeSync, readFileSync, rmSync } from "node:fs";
 import type { Command } from "commander";
 import { AmbitError } from "../../common/errors.js";
 import { createLogger } from "../../common/log.js";
-import { defaultStateDir } from "../../common/paths.js";
 import { selfCommand } from "../../common/self.js";
 import { tuneControlPlaneRuntime } from "../../controlplane/runtime.js";
 import { startLocalCluster } from "../../local/cluster.js";
@@ -13,10 +12,7 @@ import { forceDown, stopRunning } from "../../local/down.js";
 import { isAlive, readRecord, readStatus, type StatusRecord } from "../../local/record.js";
 import { closeOnSignals, fail } from "../output.js";
 import { readInputs } from "./config.js";
-
-interface GlobalOpts {
-  stateDir?: string;
-}
+import { stateDirOf } from "../globals.js";
 
 interface UpFlags {
   grpcPort: string;
@@ -53,7 +49,7 @@ export function registerUp(program: Command): void {
     )
     .action(async (f: UpFlags, cmd: Command) => {
       try {
-        const stateDir = cmd.optsWithGlobals<GlobalOpts>().stateDir ?? defaultStateDir();
+        const stateDir = stateDirOf(cmd);
         const layout = localLayout(stateDir);
         const existing = readRecord(layout.record);
         if (existing && isAlive(existing.pid) && existing.pid !== process.pid)
@@ -106,7 +102,7 @@ export function registerUp(program: Command): void {
     .option("--all", "with --force: every Ambit local cluster on this machine (any amb<hex>- prefix)", false)
     .action(async (f: { force: boolean; all: boolean }, cmd: Command) => {
       try {
-        const stateDir = cmd.optsWithGlobals<GlobalOpts>().stateDir ?? defaultStateDir();
+        const stateDir = stateDirOf(cmd);
         const stopped = await stopRunning(stateDir, say);
         if (f.force || !stopped) await forceDown(stateDir, say, f.force && f.all);
         rmSync(localLayout(stateDir).dir, { recursive: true, force: true });

@@ -4,7 +4,6 @@
  */
 import type { Command } from "commander";
 import { AmbitError } from "../../common/errors.js";
-import { defaultStateDir } from "../../common/paths.js";
 import { localLayout } from "../../local/layout.js";
 import { requireRecord } from "../../local/record.js";
 import { unixGet } from "../../local/unix-http.js";
@@ -13,10 +12,7 @@ import type { Service, Workload } from "../../model/workload.js";
 import type { ConnectionInfo } from "../../ztunnel/connections.js";
 import type { CertStatus } from "../../ztunnel/certs.js";
 import { fail, table } from "../output.js";
-
-interface GlobalOpts {
-  stateDir?: string;
-}
+import { stateDirOf } from "../globals.js";
 
 interface Dump {
   node: string;
@@ -146,7 +142,7 @@ export function registerZtunnelConfig(program: Command): void {
       try {
         if (!(VIEWS as readonly string[]).includes(view))
           throw new AmbitError("BAD_ARGUMENT", `unknown view "${view}"`, `use one of ${VIEWS.join(", ")}`);
-        const stateDir = cmd.optsWithGlobals<GlobalOpts>().stateDir ?? defaultStateDir();
+        const stateDir = stateDirOf(cmd);
         const layout = localLayout(stateDir);
         const rec = requireRecord(layout.record);
         const nodes = rec.nodes.map((n) => n.name).filter((n) => !f.node || n === f.node);

@@ -1,11 +1,12 @@
 /**
  * The control plane's current resources, per type URL. Each resource's version is a hash of
  * its encoded bytes, so "changed" means "different bytes". The version is the server's own
- * record of what each proxy was sent (KnownVersions); it does not go on the wire. istiod sends no per-resource version for the workload API types either,
- * and ztunnel keeps only names (src/xds/client.rs `known_resources`): for 100 proxies x 11,000
- * resources a version is 18 bytes on the wire and a string plus a wrapper object in every
- * proxy's state, all for one case, a reconnect, which then resends what the proxy held (as
- * Istio does) instead of only what changed.
+ * record of what each proxy was sent (KnownVersions); it does not go on the wire. istiod sends
+ * no per-resource version for the workload API types either, and ztunnel keeps only names
+ * (src/xds/client.rs `known_resources`): for 100 proxies x 11,000 resources a version is 18
+ * bytes on the wire and a string plus a wrapper object in every proxy's state, all for one
+ * case, a reconnect, which then resends what the proxy held (as Istio does) instead of only
+ * what changed.
  */
 import { createHash } from "node:crypto";
 import { encodeResourceEnvelope } from "../wire/discovery.js";

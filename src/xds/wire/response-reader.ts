@@ -82,6 +82,8 @@ class WireReader {
   pos = 0;
   private readonly bytes: ArrayBuffer;
   private readonly offset: number;
+  // The same bytes, for comparing type URLs four bytes at a time.
+  private readonly words: DataView;
   // The last type_url read: every resource of a response normally has the same one.
   private lastTypeUrl = "";
   private lastTypeUrlAt = -1;
@@ -90,6 +92,7 @@ class WireReader {
   constructor(private readonly buf: Buffer) {
     this.bytes = buf.buffer as ArrayBuffer;
     this.offset = buf.byteOffset;
+    this.words = new DataView(this.bytes, this.offset, buf.length);
   }
 
   /** A varint of up to 64 bits; exact up to 2^53, which covers every tag and length. */
@@ -133,16 +136,29 @@ class WireReader {
   typeUrl(end: number): string {
     const start = this.pos;
     this.pos = end;
-    const at = this.lastTypeUrlAt;
-    if (end - start === this.lastTypeUrlLen) {
-      let i = 0;
-      while (i < this.lastTypeUrlLen && this.buf[start + i] === this.buf[at + i]) i++;
-      if (i === this.lastTypeUrlLen) return this.lastTypeUrl;
+    if (
+      end - start === this.lastTypeUrlLen &&
+      this.sameBytes(start, this.lastTypeUrlAt, this.lastTypeUrlLen)
+    ) {
+      return this.lastTypeUrl;
     }
     this.lastTypeUrl = this.buf.toString("utf8", start, end);
     this.lastTypeUrlAt = start;
     this.lastTypeUrlLen = end - start;
     return this.lastTypeUrl;
+  }
+
+  /**
+   * Whether the `len` bytes at `a` and at `b` are equal. Every resource carries its type URL
+   * (~40 bytes) and every proxy reads every resource: a word at a time is ~3x cheaper than a
+   * byte at a time.
+   */
+  private sameBytes(a: number, b: number, len: number): boolean {
+    const w = this.words;
+    let i = 0;
+    for (; i + 4 <= len; i += 4) if (w.getUint32(a + i) !== w.getUint32(b + i)) return false;
+    for (; i < len; i++) if (this.buf[a + i] !== this.buf[b + i]) return false;
+    return true;
   }
 
   skip(wireType: number): void {

@@ -238,6 +238,30 @@ test("the client's reader: values are views into the response; damaged responses
   }
 });
 
+test("the client's reader tells apart type URLs of the same length, wherever they differ", () => {
+  const base = "type.googleapis.com/test.Thing"; // 30 bytes: 7 words and 2 bytes
+  const variants = [
+    base,
+    `${base.slice(0, -1)}h`,
+    `X${base.slice(1)}`,
+    `${base.slice(0, 27)}x${base.slice(28)}`,
+  ];
+  const envs = variants.map((t, i) => encodeResourceEnvelope(`r${i}`, "", t, Buffer.from("v")));
+  envs.push(encodeResourceEnvelope("again", "", base, Buffer.from("v")));
+  const read = deserializeResponse(
+    serializeResponse({
+      body: encodeResponseBody(base, envs),
+      systemVersionInfo: "1",
+      nonce: "n",
+      removed: [],
+    }),
+  );
+  assert.deepEqual(
+    read.resources.map((r) => r.typeUrl),
+    [...variants, base],
+  );
+});
+
 test("the client's reader skips unknown varint fields of any width", () => {
   const R = xdsProtos().DeltaDiscoveryResponse;
   // An unknown uint64 field (number 99) holding 2^62, before and after a resource.

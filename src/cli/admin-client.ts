@@ -5,6 +5,7 @@ import { AmbitError } from "../common/errors.js";
 import { defaultStateDir, PORTS } from "../common/paths.js";
 import { localLayout } from "../local/layout.js";
 import { runningRecord } from "../local/record.js";
+import type { GlobalOpts } from "./globals.js";
 
 export interface AdminTarget {
   url: string;
@@ -17,7 +18,7 @@ export interface AdminTarget {
  * The control plane the CLI talks to: --controlplane / $AMBIT_CONTROLPLANE if given; else the
  * local cluster's embedded control plane when `ambit up` is running; else localhost:15014.
  */
-export function adminTarget(opts: { controlplane?: string; stateDir?: string }): AdminTarget {
+export function adminTarget(opts: GlobalOpts): AdminTarget {
   const stateDir = opts.stateDir ?? defaultStateDir();
   const explicit = opts.controlplane ?? process.env.AMBIT_CONTROLPLANE;
   const layout = localLayout(stateDir);

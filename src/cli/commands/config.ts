@@ -10,11 +10,10 @@ import "../../api/kinds/all.js";
 import { AmbitError } from "../../common/errors.js";
 import { adminRequest, adminTarget } from "../admin-client.js";
 import { fail, printFindings, table } from "../output.js";
-import { defaultStateDir } from "../../common/paths.js";
 import { localLayout } from "../../local/layout.js";
 import { readStatus, runningRecord, type StatusRecord } from "../../local/record.js";
 import { podColumns, serviceColumns } from "./get-columns.js";
-import { globalOpts } from "../globals.js";
+import { globalOpts, stateDirOf } from "../globals.js";
 
 /** "<ns>/<name>" -> VIPs the registry gave each Service (local and hosts modes allocate them). */
 async function serviceVips(cmd: Command): Promise<Map<string, string[]>> {
@@ -29,8 +28,8 @@ async function serviceVips(cmd: Command): Promise<Map<string, string[]>> {
 }
 
 /** Pod status from the running local cluster, if there is one. */
-function liveStatus(stateDir: string | undefined): StatusRecord | undefined {
-  const layout = localLayout(stateDir ?? defaultStateDir());
+function liveStatus(stateDir: string): StatusRecord | undefined {
+  const layout = localLayout(stateDir);
   return runningRecord(layout.record) ? readStatus(layout.status) : undefined;
 }
 
@@ -146,11 +145,10 @@ export function registerConfigCommands(program: Command): void {
           else if (items.length === 0)
             process.stderr.write(`No ${kind.kind} objects found${ns ? ` in namespace ${ns}` : ""}.\n`);
           else if (kind.kind === "Pod" || kind.kind === "Service") {
-            const globals = globalOpts(cmd);
             const withNs = opts.allNamespaces;
             const cols =
               kind.kind === "Pod"
-                ? podColumns(items, liveStatus(globals.stateDir), opts.output === "wide", withNs)
+                ? podColumns(items, liveStatus(stateDirOf(cmd)), opts.output === "wide", withNs)
                 : serviceColumns(items, withNs, await serviceVips(cmd));
             process.stdout.write(`${table(cols.head, cols.rows)}\n`);
           } else {

@@ -166,7 +166,12 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   }
   publish();
 
-  const grpcServer = new grpc.Server({ "grpc.max_receive_message_length": 4 << 20 });
+  const grpcServer = new grpc.Server({
+    "grpc.max_receive_message_length": 4 << 20,
+    // Nothing serves channelz (grpc.channelz.v1); its per-connection and per-stream bookkeeping
+    // would be pure cost (docs/controlplane.md).
+    "grpc.enable_channelz": 0,
+  });
   addCaService(grpcServer, {
     ca,
     trustDomain: mesh.trustDomain ?? "cluster.local",

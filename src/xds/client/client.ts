@@ -41,6 +41,10 @@ export interface XdsClientEvents {
 
 type Call = grpc.ClientDuplexStream<XdsDeltaRequest, XdsDeltaResponse>;
 
+// One logger for the clients given none (a pino instance is not free to create).
+let sharedLog: Logger | undefined;
+const defaultLog = (): Logger => (sharedLog ??= createLogger("xds-client"));
+
 /** google.rpc.Code INVALID_ARGUMENT, the status a NACK carries. */
 const INVALID_ARGUMENT = 3;
 
@@ -60,7 +64,7 @@ export class XdsClient extends EventEmitter<XdsClientEvents> {
 
   constructor(private readonly opts: XdsClientOptions) {
     super();
-    this.log = opts.log ?? createLogger("xds-client");
+    this.log = opts.log ?? defaultLog();
     this.node = { id: opts.node.id, cluster: opts.node.cluster ?? "", metadata: opts.node.metadata ?? {} };
     this.backoff = new Backoff(opts.backoff);
     this.grpcClient = new grpc.Client(opts.address, opts.credentials, {
@@ -77,6 +81,8 @@ export class XdsClient extends EventEmitter<XdsClientEvents> {
       // The stream is re-established by this client (with the names it holds); grpc-js'
       // transparent retries would only add a buffer of every request it writes (the ACKs).
       "grpc.enable_retries": 0,
+      // No channelz service reads it; a proxy's state is in its own admin endpoints.
+      "grpc.enable_channelz": 0,
       ...opts.channelOptions,
     });
   }

@@ -4,7 +4,7 @@
  * canonicalizes socket addresses before authorizing (socket::to_canonical, used in
  * src/proxy/inbound.rs). A CIDR only ever contains addresses of its own family.
  */
-import { formatIp, parseCidr, parseIp } from "../xds/convert/ip.js";
+import { formatIp, parseCidr, parseIp } from "../common/ip.js";
 
 /** Address bytes (4 or 16), IPv4-mapped IPv6 folded to IPv4; undefined when not an address. */
 export function ipBytes(text: string): Uint8Array | undefined {

@@ -17,7 +17,7 @@ import {
   type PbMatch,
   type PbStringMatch,
 } from "../wire/resources.js";
-import { formatCidr, parseCidr } from "./ip.js";
+import { formatCidr, parseCidr } from "../../common/ip.js";
 import { checkPort, invalidResource, requireText } from "./invalid.js";
 
 export function authorizationResourceName(a: Pick<Authorization, "namespace" | "name">): string {

@@ -8,7 +8,7 @@ import { AmbitError } from "../../common/errors.js";
 import type { WaypointRef } from "../../model/workload.js";
 import type { PbGatewayAddress } from "../wire/resources.js";
 import { dropEmpty } from "./empty.js";
-import { formatIp, parseIp } from "./ip.js";
+import { formatIp, parseIp } from "../../common/ip.js";
 import { checkPort, invalidResource } from "./invalid.js";
 
 export function waypointToPb(w: WaypointRef): PbGatewayAddress {

@@ -1,7 +1,12 @@
 /**
- * IP addresses between their text form (domain types) and the 4/16-byte form the workload and
- * authorization protos carry. Text output follows RFC 5952 (lowercase, longest zero run
- * compressed, IPv4-mapped addresses as ::ffff:a.b.c.d) so that a round trip is stable.
+ * IP addresses between their text form and bytes (4 or 16, the form the workload and
+ * authorization protos carry). Text output follows RFC 5952 (lowercase, longest zero run
+ * compressed, IPv4-mapped addresses as ::ffff:a.b.c.d) so that a round trip is stable. The one
+ * parser and formatter of the project: the registry's address arithmetic (registry/cidr.ts) and
+ * the policy evaluator (policy/ip.ts) build on it.
+ *
+ * Parsing is as strict as Go's net/netip, which istiod uses: node:net refuses leading zeros in
+ * IPv4 octets, and zones ("fe80::1%eth0") are refused here.
  */
 import { isIPv4, isIPv6 } from "node:net";
 

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { formatCidr, formatIp, parseCidr, parseIp } from "../../../src/xds/convert/ip.js";
+import { formatCidr, formatIp, parseCidr, parseIp } from "../../../src/common/ip.js";
 
 const roundTrips: [string, string][] = [
   ["10.1.2.3", "10.1.2.3"],

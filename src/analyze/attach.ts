@@ -42,6 +42,26 @@ export function createWaypointHint(ns: string): string {
   return `create one first with \`ambit waypoint apply -n ${ns}\` (a Gateway named waypoint with gatewayClassName ${WAYPOINT_CLASS} and a listener {name: mesh, port: ${HBONE_PORT}, protocol: HBONE})`;
 }
 
+/**
+ * For a Service or ServiceEntry (`kind`) that exists and uses no waypoint: how to give it one
+ * (label it, after creating a waypoint when the namespace has none). undefined when it does not
+ * exist or already uses a waypoint.
+ */
+export function serviceWaypointFix(
+  ctx: AnalysisContext,
+  kind: string,
+  ns: string,
+  name: string,
+): string | undefined {
+  const services = ctx.registry.services.filter(
+    (s) => s.source === kind && s.namespace === ns && s.name === name,
+  );
+  if (services.length === 0 || services.some((s) => s.waypoint)) return undefined;
+  const wp = preferredWaypoint(ctx, ns);
+  const label = `label ${kind} ${name} (or namespace ${ns}) with ${USE_WAYPOINT}=${wp?.name ?? "waypoint"}`;
+  return wp ? label : `${createWaypointHint(ns)}, then ${label}`;
+}
+
 /** The waypoint named by the namespace's istio.io/use-waypoint label, when it exists. */
 export function namespaceWaypoint(ctx: AnalysisContext, ns: string): WaypointGateway | undefined {
   const labels = ctx.namespaceLabels(ns);

@@ -7,8 +7,8 @@
  *   policy attached to a Service is applied by that Service's waypoint: nothing applies it.
  */
 import { didYouMean } from "../api/suggest.js";
-import { createWaypointHint, preferredWaypoint } from "./attach.js";
-import { GVK, namespaceOf, USE_WAYPOINT, WAYPOINT_CLASS, type AnalysisContext } from "./context.js";
+import { createWaypointHint, serviceWaypointFix } from "./attach.js";
+import { GVK, namespaceOf, WAYPOINT_CLASS, type AnalysisContext } from "./context.js";
 import { targetingOf, targetRefsOf } from "./policy.js";
 import type { Check } from "./report.js";
 
@@ -54,17 +54,13 @@ export const checkPolicyTargets: Check<AnalysisContext> = (ctx, emit) => {
               );
               break;
             }
-            const services = ctx.registry.services.filter(
-              (s) => s.source === kind && s.namespace === ns && s.name === name,
-            );
-            if (services.length > 0 && services.every((s) => !s.waypoint)) {
-              const wp = preferredWaypoint(ctx, ns);
-              const label = `label ${kind} ${name} (or namespace ${ns}) with ${USE_WAYPOINT}=${wp?.name ?? "waypoint"}`;
+            const fix = serviceWaypointFix(ctx, kind, ns, name);
+            if (fix !== undefined) {
               emit(
                 doc,
                 path,
                 "targetWithoutWaypoint",
-                `${kind} ${name} uses no waypoint, and a policy attached to a ${kind} is applied by its waypoint (the node proxy ignores targetRefs): nothing applies this one. Fix: ${wp ? label : `${createWaypointHint(ns)}, then ${label}`}`,
+                `${kind} ${name} uses no waypoint, and a policy attached to a ${kind} is applied by its waypoint (the node proxy ignores targetRefs): nothing applies this one. Fix: ${fix}`,
               );
             }
             break;

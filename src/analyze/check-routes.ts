@@ -10,15 +10,8 @@
  */
 import type { PathSegment } from "../api/findings.js";
 import { didYouMean } from "../api/suggest.js";
-import { createWaypointHint, preferredWaypoint } from "./attach.js";
-import {
-  GVK,
-  namespaceOf,
-  USE_WAYPOINT,
-  type AnalysisContext,
-  type AnalyzedDoc,
-  type GatewayView,
-} from "./context.js";
+import { serviceWaypointFix } from "./attach.js";
+import { GVK, namespaceOf, type AnalysisContext, type AnalyzedDoc, type GatewayView } from "./context.js";
 import { hostHint, servicesForHost } from "./hosts.js";
 import type { Check, Emit } from "./report.js";
 
@@ -155,17 +148,13 @@ function checkParent(
         `Referenced parent Service port not found: "${ns}/${name}:${p.port}"; Service ${name} has port${ports.length > 1 ? "s" : ""} ${ports.join(", ")}. Fix: use one of them`,
       );
   }
-  const services = ctx.registry.services.filter(
-    (s) => s.source === kind && s.namespace === ns && s.name === name,
-  );
-  if (services.length > 0 && services.every((s) => !s.waypoint)) {
-    const wp = preferredWaypoint(ctx, ns);
-    const label = `label ${kind} ${name} (or namespace ${ns}) with ${USE_WAYPOINT}=${wp?.name ?? "waypoint"}`;
+  const fix = serviceWaypointFix(ctx, kind, ns, name);
+  if (fix !== undefined) {
     emit(
       doc,
       at,
       "targetWithoutWaypoint",
-      `this route is attached to ${kind} ${name}, which uses no waypoint; routes for a ${kind} are applied by its waypoint (the node proxy does not route HTTP), so this one is not used. Fix: ${wp ? label : `${createWaypointHint(ns)}, then ${label}`}`,
+      `this route is attached to ${kind} ${name}, which uses no waypoint; routes for a ${kind} are applied by its waypoint (the node proxy does not route HTTP), so this one is not used. Fix: ${fix}`,
     );
   }
 }

@@ -10,7 +10,7 @@
  */
 import type { PathSegment } from "../api/findings.js";
 import { didYouMean } from "../api/suggest.js";
-import { labelSelectorMatches } from "../controlplane/registry/selectors.js";
+import { waypointAdmits } from "../controlplane/registry/waypoints.js";
 import {
   GVK,
   HBONE_PORT,
@@ -23,7 +23,6 @@ import {
   type AnalysisContext,
   type AnalyzedDoc,
   type GatewayView,
-  type WaypointGateway,
 } from "./context.js";
 import type { Check } from "./report.js";
 
@@ -71,23 +70,6 @@ function labelled(ctx: AnalysisContext): Labelled[] {
   return out;
 }
 
-function admits(ctx: AnalysisContext, wp: WaypointGateway, namespace: string): boolean {
-  switch (wp.allowedFrom) {
-    case "All":
-      return true;
-    case "Selector":
-      return (
-        wp.allowedSelector !== undefined &&
-        labelSelectorMatches(wp.allowedSelector, {
-          "kubernetes.io/metadata.name": namespace,
-          ...ctx.namespaceLabels(namespace),
-        })
-      );
-    default:
-      return wp.namespace === namespace;
-  }
-}
-
 export const checkWaypointLabels: Check<AnalysisContext> = (ctx, emit) => {
   for (const o of labelled(ctx)) {
     const name = o.labels[USE_WAYPOINT];
@@ -117,7 +99,7 @@ export const checkWaypointLabels: Check<AnalysisContext> = (ctx, emit) => {
       );
       continue;
     }
-    if (!admits(ctx, wp, o.namespace)) {
+    if (!waypointAdmits(wp, o.namespace, ctx.namespaceLabels(o.namespace))) {
       emit(
         o.doc,
         path,

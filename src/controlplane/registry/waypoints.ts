@@ -126,7 +126,7 @@ export function waypointFor(
     );
     return undefined;
   }
-  if (!admits(wp, target.namespace, nsLabels)) {
+  if (!waypointAdmits(wp, target.namespace, nsLabels)) {
     ctx.warn(
       `${who}: waypoint ${key} does not admit namespace ${target.namespace}; set allowedRoutes.namespaces on its HBONE listener (port ${HBONE_PORT})`,
     );
@@ -144,7 +144,15 @@ export function waypointFor(
   return wp.ref;
 }
 
-function admits(wp: Waypoint, namespace: string, nsLabels: Readonly<Record<string, string>>): boolean {
+/**
+ * Whether a waypoint's HBONE listener admits traffic from `namespace` (its allowedRoutes
+ * namespaces, Gateway API semantics). Shared with `ambit analyze` (AMB0009).
+ */
+export function waypointAdmits(
+  wp: Pick<Waypoint, "namespace" | "allowedFrom" | "allowedSelector">,
+  namespace: string,
+  nsLabels: Readonly<Record<string, string>>,
+): boolean {
   switch (wp.allowedFrom) {
     case "All":
       return true;

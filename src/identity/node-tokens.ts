@@ -12,13 +12,14 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
+import { DNS_SUBDOMAIN_LOOSE } from "../common/dns-names.js";
 import { AmbitError } from "../common/errors.js";
 import { writeFileAtomic } from "./files.js";
 
 export const NODE_TOKENS_FILE = "node-tokens.json";
 const TOKEN_PREFIX = "ambit-node-";
 /** Node names as Kubernetes accepts them (DNS subdomain), which also suits host names. */
-const NODE_NAME = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/;
+const NODE_NAME = DNS_SUBDOMAIN_LOOSE;
 
 const FileSchema = z.object({
   version: z.literal(1),

@@ -7,6 +7,7 @@
  * (pkg/spiffe), the path must be exactly `/ns/<ns>/sa/<sa>`; namespace and service account are
  * Kubernetes names (RFC 1123 label / subdomain), which is what Ambit's config accepts for them.
  */
+import { DNS_LABEL, DNS_SUBDOMAIN_LOOSE } from "../common/dns-names.js";
 import { AmbitError } from "../common/errors.js";
 
 export interface SpiffeId {
@@ -19,8 +20,6 @@ const SCHEME = "spiffe://";
 const MAX_ID_BYTES = 2048;
 const MAX_TRUST_DOMAIN = 255;
 const TRUST_DOMAIN = /^[a-z0-9._-]+$/;
-const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/;
 
 function invalid(id: string, why: string): AmbitError {
   return new AmbitError(
@@ -61,7 +60,7 @@ export function parseSpiffeId(id: string): SpiffeId {
   }
   const [, ns, , sa] = segments as [string, string, string, string];
   if (!isNamespaceName(ns)) throw invalid(id, `namespace "${ns}" is not a valid Kubernetes namespace name`);
-  if (!DNS_SUBDOMAIN.test(sa)) {
+  if (!DNS_SUBDOMAIN_LOOSE.test(sa)) {
     throw invalid(id, `service account "${sa}" is not a valid Kubernetes service account name`);
   }
   return { trustDomain: td, namespace: ns, serviceAccount: sa };

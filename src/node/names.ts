@@ -8,13 +8,14 @@
  *              to fit IFNAMSIZ (15 chars) and be unique per namespace, hence short hashes.
  */
 import { createHash, randomBytes } from "node:crypto";
+import { DNS_SUBDOMAIN_LOOSE } from "../common/dns-names.js";
 import { AmbitError } from "../common/errors.js";
 
 const PREFIX_RE = /^amb[0-9a-f]{4,6}$/;
 /** Any name local mode owns: a cluster prefix followed by `-`. */
 export const OWNED_NAME_RE = /^(amb[0-9a-f]{4,6})-/;
 /** Kubernetes object names (DNS-1123 subdomain): safe in file names and `ip` arguments. */
-const K8S_NAME_RE = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const K8S_NAME_RE = DNS_SUBDOMAIN_LOOSE;
 /** netns names are files under /run/netns and /etc/netns; kept short enough to read in `ip netns`. */
 export const MAX_NETNS_NAME = 60;
 

@@ -5,10 +5,17 @@
  * httproute_types}.go, kubebuilder markers and CEL rules); messages are ours.
  */
 import { z } from "zod";
+import {
+  DNS_LABEL_UNBOUNDED,
+  DNS_SUBDOMAIN_UNBOUNDED,
+  DNS_SUBDOMAIN_UNBOUNDED_SOURCE,
+} from "../../common/dns-names.js";
 import { enumOf, gatewayDuration, obj, port } from "../schema/primitives.js";
 import { re2Error } from "./networking-common.js";
 
-const subdomainRe = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+// Shapes only: the schemas below check the lengths themselves, with their own messages.
+const subdomainRe = DNS_SUBDOMAIN_UNBOUNDED;
+const wildcardHostnameRe = new RegExp(String.raw`^(\*\.)?${DNS_SUBDOMAIN_UNBOUNDED_SOURCE}$`);
 
 export const objectName = z
   .string({ error: "name is required" })
@@ -16,7 +23,7 @@ export const objectName = z
   .max(253, "name must be at most 253 characters");
 export const gwNamespace = z
   .string()
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "namespace must be a DNS-1123 label")
+  .regex(DNS_LABEL_UNBOUNDED, "namespace must be a DNS-1123 label")
   .max(63, "namespace must be at most 63 characters");
 export const sectionName = z
   .string()
@@ -36,7 +43,7 @@ export const hostname = z
   .string()
   .max(253, "hostname must be at most 253 characters")
   .regex(
-    /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
+    wildcardHostnameRe,
     'hostname must be a lower-case DNS name, optionally starting with "*." (IP addresses are not allowed)',
   );
 export const preciseHostname = z

@@ -4,6 +4,7 @@
  * on 15008. Rules: kubernetes-sigs/gateway-api apis/v1/gateway_types.go (markers and CEL).
  */
 import { z } from "zod";
+import { DNS_SUBDOMAIN_UNBOUNDED_SOURCE } from "../../common/dns-names.js";
 import { defineKind, type Report } from "./define.js";
 import type { Resource } from "../resource.js";
 import { enumOf, isCidrOrIp, labelSelector, labels, annotations, obj, port } from "../schema/primitives.js";
@@ -18,6 +19,13 @@ import {
   sectionName,
 } from "./gateway-api-common.js";
 
+/** A domain-prefixed, implementation-specific protocol such as "example.com/proto". */
+const prefixedProtocolRe = new RegExp(String.raw`^${DNS_SUBDOMAIN_UNBOUNDED_SOURCE}\/[A-Za-z0-9]+$`);
+/** Address types: the core ones, or domain-prefixed such as "example.com/name". */
+const addressTypeRe = new RegExp(
+  String.raw`^(Hostname|IPAddress|NamedAddress|${DNS_SUBDOMAIN_UNBOUNDED_SOURCE}\/[A-Za-z0-9/\-._~%!$&'()*+,;=:]+)$`,
+);
+
 /** Core protocols (case-insensitive by spec) and HBONE, the Istio waypoint protocol. */
 const protocols = ["HTTP", "HTTPS", "TLS", "TCP", "UDP", "HBONE"] as const;
 const protocol = z
@@ -26,9 +34,7 @@ const protocol = z
   .max(255)
   .superRefine((v, ctx) => {
     if ((protocols as readonly string[]).includes(v.toUpperCase())) return;
-    const prefixed = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/[A-Za-z0-9]+$/.test(
-      v,
-    );
+    const prefixed = prefixedProtocolRe.test(v);
     ctx.addIssue({
       code: "custom",
       message: prefixed
@@ -108,7 +114,7 @@ const address = obj({
   type: z
     .string()
     .regex(
-      /^(Hostname|IPAddress|NamedAddress|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/[A-Za-z0-9/\-._~%!$&'()*+,;=:]+)$/,
+      addressTypeRe,
       'type must be IPAddress, Hostname or a domain-prefixed type such as "example.com/name"',
     )
     .default("IPAddress"),

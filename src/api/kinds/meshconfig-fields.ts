@@ -4,6 +4,7 @@
  * proxy defaults Ambit reads, and Ambit's own settings. Assembled in meshconfig-schema.ts.
  */
 import { z } from "zod";
+import { DNS_LABEL, DNS_LABEL_SOURCE } from "../../common/dns-names.js";
 import { duration, enumOf, nonEmpty, obj, parseDurationMs, port } from "../schema/primitives.js";
 import { whenClean } from "./security-common.js";
 
@@ -11,7 +12,7 @@ import { whenClean } from "./security-common.js";
 export const trustDomain = z.string().superRefine((v, ctx) => {
   const labels = v.split(".");
   if (labels.length > 1 && labels.at(-1) === "") labels.pop();
-  if (v === "" || labels.some((l) => !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(l)))
+  if (v === "" || labels.some((l) => !DNS_LABEL.test(l)))
     ctx.addIssue({
       code: "custom",
       message: `"${v}" is not a trust domain: use lower-case DNS labels joined by dots, e.g. cluster.local`,
@@ -19,9 +20,8 @@ export const trustDomain = z.string().superRefine((v, ctx) => {
 });
 
 // An exportTo entry: "*" all namespaces, "." this namespace, "~" none, or a namespace name.
-export const exportTo = z.array(
-  z.string().regex(/^(\*|\.|~|[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)$/, 'use "*", ".", "~" or a namespace name'),
-);
+const exportToEntry = new RegExp(String.raw`^(\*|\.|~|${DNS_LABEL_SOURCE})$`);
+export const exportTo = z.array(z.string().regex(exportToEntry, 'use "*", ".", "~" or a namespace name'));
 
 export const connectTimeout = duration.superRefine((v, ctx) => {
   const ms = parseDurationMs(v);

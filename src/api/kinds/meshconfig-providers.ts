@@ -6,6 +6,7 @@
  * pathPrefix, grpc/http exclusivity).
  */
 import { z } from "zod";
+import { DNS_LABEL } from "../../common/dns-names.js";
 import { duration, enumOf, ipAddress, nonEmpty, obj, port } from "../schema/primitives.js";
 import { headerName, whenClean } from "./security-common.js";
 
@@ -17,9 +18,7 @@ export function fqdnProblem(host: string): string | undefined {
   if (labels.at(-1) === "") labels.pop(); // "istio.io." is fully qualified
   if (labels.length > 0 && /^[0-9]+$/.test(labels.at(-1)!))
     return `host name "${host}" has an all-numeric top-level label`;
-  for (const l of labels)
-    if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(l))
-      return `host name "${host}" has an invalid label "${l}"`;
+  for (const l of labels) if (!DNS_LABEL.test(l)) return `host name "${host}" has an invalid label "${l}"`;
   return undefined;
 }
 
@@ -43,7 +42,7 @@ export function providerServiceProblem(service: string): string | undefined {
   const ns = service.slice(0, slash);
   const host = service.slice(slash + 1);
   if (ns === "" || host === "") return `service "${service}": namespace and host must not be empty`;
-  if (!["*", ".", "~"].includes(ns) && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(ns))
+  if (!["*", ".", "~"].includes(ns) && !DNS_LABEL.test(ns))
     return `service "${service}": "${ns}" is not a namespace name`;
   if (host !== "*" && !host.includes("."))
     return `service "${service}": with a namespace, the host must be fully qualified (e.g. ${ns}/${host}.${ns}.svc.cluster.local)`;

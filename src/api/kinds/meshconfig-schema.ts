@@ -4,6 +4,7 @@
  * without interpreting, then Ambit's own `ambit` block.
  */
 import { z } from "zod";
+import { DNS_LABEL } from "../../common/dns-names.js";
 import { duration, enumOf, labelSelector, nonEmpty, obj, port } from "../schema/primitives.js";
 import { whenClean } from "./security-common.js";
 import {
@@ -28,7 +29,7 @@ export const meshConfigSchema = obj({
   trustDomainAliases: z.array(trustDomain).default([]),
   rootNamespace: z
     .string()
-    .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "rootNamespace must be a namespace name")
+    .regex(DNS_LABEL, "rootNamespace must be a namespace name")
     .default("istio-system"),
   defaultConfig: proxyConfig.default({}),
   outboundTrafficPolicy: obj({ mode: enumOf(["REGISTRY_ONLY", "ALLOW_ANY"]).default("ALLOW_ANY") }).prefault(

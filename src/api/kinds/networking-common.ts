@@ -5,6 +5,7 @@
  */
 import { isIP } from "node:net";
 import { z } from "zod";
+import { DNS_LABEL_UNBOUNDED } from "../../common/dns-names.js";
 import { dnsLabel, duration, exactlyOne, obj, parseDurationMs, port } from "../schema/primitives.js";
 import { didYouMean } from "../suggest.js";
 import type { Report } from "./define.js";
@@ -250,10 +251,7 @@ export const portSelector = obj({ number: port });
 export const subsetName = z
   .string()
   .min(1, "subset name must not be empty")
-  .regex(
-    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
-    "subset names are DNS-1123 labels: lower-case letters, digits and '-'",
-  )
+  .regex(DNS_LABEL_UNBOUNDED, "subset names are DNS-1123 labels: lower-case letters, digits and '-'")
   .max(63, "subset names are at most 63 characters");
 
 export const destination = obj({

@@ -7,6 +7,7 @@
  * `policyTargetRef`, `targetingShape`, `checkTargeting`, `isHttpToken`.
  */
 import { z } from "zod";
+import { DNS_SUBDOMAIN_UNBOUNDED_SOURCE } from "../../common/dns-names.js";
 import type { Report } from "./define.js";
 import type { Resource } from "../resource.js";
 import { nonEmpty, obj, workloadSelector } from "../schema/primitives.js";
@@ -50,6 +51,9 @@ export const headerName = nonEmpty.refine(isHttpToken, {
   message: "invalid HTTP header name: use letters, digits and !#$%&'*+-.^_`|~ (no spaces or colons)",
 });
 
+// An API group: "" (core) or a DNS-1123 subdomain (its length is checked separately).
+const apiGroupRe = new RegExp(`^$|^${DNS_SUBDOMAIN_UNBOUNDED_SOURCE}$`);
+
 // The kinds a policy may attach to, by group (Istio validation: allowedTargetRefs).
 const targetKinds: readonly { group: string; kind: string }[] = [
   { group: "gateway.networking.k8s.io", kind: "Gateway" },
@@ -64,7 +68,7 @@ export const policyTargetRef = obj({
   group: z
     .string()
     .max(253, "must be at most 253 characters")
-    .regex(/^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, "must be an API group")
+    .regex(apiGroupRe, "must be an API group")
     .optional(),
   kind: z
     .string()

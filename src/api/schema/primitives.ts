@@ -5,6 +5,11 @@
  */
 import { isIP } from "node:net";
 import { z } from "zod";
+import {
+  DNS_LABEL_UNBOUNDED,
+  DNS_SUBDOMAIN_UNBOUNDED,
+  DNS_SUBDOMAIN_UNBOUNDED_SOURCE,
+} from "../../common/dns-names.js";
 import { didYouMean } from "../suggest.js";
 
 /**
@@ -76,7 +81,7 @@ export const port = z
 
 /** Port given as number or as the name of a container port ("http"). */
 export const portOrName = z.union(
-  [port, z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a port number or an IANA_SVC_NAME")],
+  [port, z.string().regex(DNS_LABEL_UNBOUNDED, "must be a port number or an IANA_SVC_NAME")],
   {
     error: "must be a port number (1-65535) or a port name",
   },
@@ -116,7 +121,7 @@ export const dnsLabel = z
   .string()
   .max(63, "must be at most 63 characters")
   .regex(
-    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
+    DNS_LABEL_UNBOUNDED,
     "must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit",
   );
 
@@ -124,13 +129,11 @@ export const dnsLabel = z
 export const dnsSubdomain = z
   .string()
   .max(253, "must be at most 253 characters")
-  .regex(
-    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
-    "must be a DNS-1123 subdomain: lower-case letters, digits, '-' and '.'",
-  );
+  .regex(DNS_SUBDOMAIN_UNBOUNDED, "must be a DNS-1123 subdomain: lower-case letters, digits, '-' and '.'");
 
-const labelKey =
-  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const labelKey = new RegExp(
+  String.raw`^(${DNS_SUBDOMAIN_UNBOUNDED_SOURCE}\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$`,
+);
 const labelValue = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 
 /** Kubernetes label map: qualified keys, values of at most 63 characters. */

@@ -11,6 +11,7 @@ import { EventEmitter } from "node:events";
 import { mkdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { DNS_SUBDOMAIN_LOOSE } from "../../common/dns-names.js";
 import { AmbitError } from "../../common/errors.js";
 import { createLogger, type Logger } from "../../common/log.js";
 import { KUBELET_BACKOFF, type BackoffOptions } from "./backoff.js";
@@ -50,7 +51,7 @@ interface PodRecord {
 const key = (namespace: string, name: string): string => `${namespace}/${name}`;
 
 /** Kubernetes names (DNS labels/subdomains): no slashes, no leading dot. */
-const SAFE_NAME = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/;
+const SAFE_NAME = DNS_SUBDOMAIN_LOOSE;
 
 export function podPhase(containers: readonly ContainerStatus[], unrunnable: boolean): PodPhase {
   if (unrunnable) return "Pending";

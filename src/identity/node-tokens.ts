@@ -3,12 +3,17 @@
  * account to authenticate a node proxy (in Kubernetes, Istio uses the ztunnel's service-account
  * JWT instead). A token is 32 random bytes, shown once when created; only its SHA-256 is kept,
  * in `<stateDir>/node-tokens.json` (0600), so a copy of the state directory does not hand out
- * node credentials. Lookups hash the presented token and compare hashes in constant time.
+ * node credentials. A presented token is hashed and its hash looked up in a map (hex SHA-256 ->
+ * node): one lookup however many nodes there are. Comparing it with every node's hash in
+ * constant time instead made each xDS connection and each CSR cost O(nodes). Looking up by the
+ * digest leaks nothing usable through timing: at most how a stored hash compares with the
+ * digest of a token the caller chose, and a hash does not give back its token (the same reason
+ * services store API tokens hashed and index them by hash).
  *
  * File format (version 1):
  *   { "version": 1, "nodes": { "<node>": { "sha256": "<hex>", "createdAt": "<ISO time>" } } }
  */
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
@@ -43,6 +48,7 @@ const digest = (token: string): Buffer => createHash("sha256").update(token, "ut
 
 export class NodeTokenStore {
   private readonly entries = new Map<string, Entry>(); // node -> token hash
+  private readonly nodeByHash = new Map<string, string>(); // hex token hash -> node
   private writing: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -73,7 +79,7 @@ export class NodeTokenStore {
       );
     }
     for (const [node, v] of Object.entries(parsed.nodes)) {
-      store.entries.set(node, { hash: Buffer.from(v.sha256, "hex"), createdAt: v.createdAt });
+      store.put(node, { hash: Buffer.from(v.sha256, "hex"), createdAt: v.createdAt });
     }
     return store;
   }
@@ -88,24 +94,23 @@ export class NodeTokenStore {
       );
     }
     const token = TOKEN_PREFIX + randomBytes(32).toString("base64url");
-    this.entries.set(node, { hash: digest(token), createdAt: this.now().toISOString() });
+    this.put(node, { hash: digest(token), createdAt: this.now().toISOString() });
     await this.persist();
     return token;
   }
 
-  /** The node a token belongs to, or undefined. Every entry is compared, in constant time. */
+  /** The node a token belongs to, or undefined. */
   authenticate(token: string): { node: string } | undefined {
-    const h = digest(token);
-    let found: string | undefined;
-    for (const [node, e] of this.entries) {
-      if (timingSafeEqual(h, e.hash)) found = node;
-    }
-    return found === undefined ? undefined : { node: found };
+    const node = this.nodeByHash.get(digest(token).toString("hex"));
+    return node === undefined ? undefined : { node };
   }
 
   /** Revokes the token of `node`; false when it had none. */
   async revoke(node: string): Promise<boolean> {
-    if (!this.entries.delete(node)) return false;
+    const e = this.entries.get(node);
+    if (!e) return false;
+    this.entries.delete(node);
+    this.nodeByHash.delete(e.hash.toString("hex"));
     await this.persist();
     return true;
   }
@@ -114,6 +119,14 @@ export class NodeTokenStore {
     return [...this.entries]
       .map(([node, e]) => ({ node, createdAt: e.createdAt }))
       .sort((a, b) => a.node.localeCompare(b.node));
+  }
+
+  /** Sets (or replaces) a node's entry; the hash of a replaced token stops authenticating. */
+  private put(node: string, e: Entry): void {
+    const old = this.entries.get(node);
+    if (old) this.nodeByHash.delete(old.hash.toString("hex"));
+    this.entries.set(node, e);
+    this.nodeByHash.set(e.hash.toString("hex"), node);
   }
 
   private persist(): Promise<void> {

@@ -49,6 +49,20 @@ describe("node tokens", () => {
     assert.deepEqual(store.authenticate(fresh), { node: "node-a" });
   });
 
+  test("among many nodes, each token authenticates its own node; after a restart too", async () => {
+    const dir = tempDir();
+    const store = await NodeTokenStore.open(dir);
+    const nodes = Array.from({ length: 200 }, (_, i) => `node-${i}`);
+    const tokens = await Promise.all(nodes.map((n) => store.create(n)));
+    const reopened = await NodeTokenStore.open(dir);
+    for (const [i, t] of tokens.entries()) {
+      assert.deepEqual(store.authenticate(t), { node: nodes[i] });
+      assert.deepEqual(reopened.authenticate(t), { node: nodes[i] });
+    }
+    assert.equal(store.authenticate(`${tokens[0]!}x`), undefined);
+    assert.equal(store.authenticate(""), undefined);
+  });
+
   test("revoking stops the token, also after a restart", async () => {
     const dir = tempDir();
     const store = await NodeTokenStore.open(dir);

@@ -17,6 +17,7 @@ import { CertificateAuthority, NodeTokenStore, ServingCertProvider } from "../id
 import { CONTROL_PLANE_SERVER_NAME, XdsServer } from "../xds/index.js";
 import { createAdminApi } from "./admin-api.js";
 import { addCaService } from "./ca-service.js";
+import { nodeRunsIdentity } from "./node-identities.js";
 import { Deriver, type DerivedState } from "./publish.js";
 import {
   emptyAllocations,
@@ -178,7 +179,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     trustBundle: () => ca.trustBundle(),
     authenticate: (t) => tokens.authenticate(t),
     // A node may only obtain certificates for identities of workloads scheduled on it.
-    mayIssue: (node, id) => derived.workloads.some((w) => w.node === node && w.identity === id),
+    mayIssue: (node, id) => nodeRunsIdentity(derived.workloads, node, id),
     log: log.child({ part: "ca" }),
   });
   xds.attach(grpcServer);

@@ -15,6 +15,7 @@
  *
  * No empty match or empty clause is ever emitted, so evaluators need no convention for them.
  */
+import { L7_OPERATION_FIELDS, L7_SOURCE_FIELDS } from "../../api/kinds/security-attributes.js";
 import { l4Match, type L4Match, type Rule } from "../../model/authorization.js";
 import { fill, isEmptyMatch, L4_WHEN_KEYS, serviceAccountPrincipal, type MatchField } from "./authz-match.js";
 import type { OperationView, RuleView, SourceView } from "./views.js";
@@ -36,20 +37,6 @@ interface Draft {
 }
 
 const SERVICE_ACCOUNT_KEY = "source.serviceAccount";
-const SOURCE_L7: (keyof SourceView)[] = [
-  "requestPrincipals",
-  "notRequestPrincipals",
-  "remoteIpBlocks",
-  "notRemoteIpBlocks",
-];
-const OPERATION_L7: (keyof OperationView)[] = [
-  "hosts",
-  "notHosts",
-  "methods",
-  "notMethods",
-  "paths",
-  "notPaths",
-];
 
 export function convertRule(
   rule: RuleView,
@@ -132,7 +119,7 @@ function operationDraft(
   if (blank(op)) sink.notes.push(`${at} is empty; it is treated as matching any operation`);
   put(d, "destinationPorts", op.ports, false, `${at}.ports`, sink);
   put(d, "destinationPorts", op.notPorts, true, `${at}.notPorts`, sink);
-  markL7(op, OPERATION_L7, sink, state);
+  markL7(op, L7_OPERATION_FIELDS, sink, state);
   return d;
 }
 
@@ -165,13 +152,13 @@ function sourceDraft(
   } else {
     d.match.principals.push(...accounts.map((v) => serviceAccountPrincipal(v, policyNs)));
   }
-  markL7(src, SOURCE_L7, sink, state);
+  markL7(src, L7_SOURCE_FIELDS, sink, state);
   return d;
 }
 
 function markL7<T extends object>(
   obj: T,
-  fields: (keyof T)[],
+  fields: readonly (keyof T)[],
   sink: RuleSink,
   state: { unenforceable: boolean },
 ): void {

@@ -46,7 +46,8 @@ const CONFIG_KINDS = new Set([
 export interface DerivedState {
   /** Every pod, Deployment pods included, as scheduled (nodeName, status.podIP). */
   pods: Resource[];
-  workloads: Workload[];
+  /** Never changed once published (controlplane/node-identities.ts indexes it by identity). */
+  workloads: readonly Workload[];
   services: Service[];
   authorizations: Authorization[];
   /** Pods the scheduler could not place, and registry warnings, for logs and the config dump. */

@@ -23,7 +23,7 @@ import { writeFileAtomic } from "./files.js";
 
 export const NODE_TOKENS_FILE = "node-tokens.json";
 const TOKEN_PREFIX = "ambit-node-";
-/** Node names as Kubernetes accepts them (DNS subdomain), which also suits host names. */
+/** Node names: a loose DNS-1123-style name (common/dns-names.ts), which also suits host names. */
 const NODE_NAME = DNS_SUBDOMAIN_LOOSE;
 
 const FileSchema = z.object({
@@ -110,7 +110,7 @@ export class NodeTokenStore {
     const e = this.entries.get(node);
     if (!e) return false;
     this.entries.delete(node);
-    this.nodeByHash.delete(e.hash.toString("hex"));
+    this.forgetHash(node, e);
     await this.persist();
     return true;
   }
@@ -124,9 +124,15 @@ export class NodeTokenStore {
   /** Sets (or replaces) a node's entry; the hash of a replaced token stops authenticating. */
   private put(node: string, e: Entry): void {
     const old = this.entries.get(node);
-    if (old) this.nodeByHash.delete(old.hash.toString("hex"));
+    if (old) this.forgetHash(node, old);
     this.entries.set(node, e);
     this.nodeByHash.set(e.hash.toString("hex"), node);
+  }
+
+  /** Drops the lookup of `node`'s hash, unless a hand-edited file gave another node that hash too. */
+  private forgetHash(node: string, e: Entry): void {
+    const hex = e.hash.toString("hex");
+    if (this.nodeByHash.get(hex) === node) this.nodeByHash.delete(hex);
   }
 
   private persist(): Promise<void> {

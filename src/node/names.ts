@@ -14,7 +14,7 @@ import { AmbitError } from "../common/errors.js";
 const PREFIX_RE = /^amb[0-9a-f]{4,6}$/;
 /** Any name local mode owns: a cluster prefix followed by `-`. */
 export const OWNED_NAME_RE = /^(amb[0-9a-f]{4,6})-/;
-/** Kubernetes object names (DNS-1123 subdomain): safe in file names and `ip` arguments. */
+/** Kubernetes object names (a loose DNS-1123-style name): safe in file names and `ip` arguments. */
 const K8S_NAME_RE = DNS_SUBDOMAIN_LOOSE;
 /** netns names are files under /run/netns and /etc/netns; kept short enough to read in `ip netns`. */
 export const MAX_NETNS_NAME = 60;

@@ -92,8 +92,8 @@ export interface RegistryInput {
 }
 
 export interface Registry {
-  /** Sorted by uid. */
-  workloads: Workload[];
+  /** Sorted by uid. Never changed once returned: a patch copies it (pod-changes.ts). */
+  workloads: readonly Workload[];
   /** Sorted by "<ns>/<hostname>". */
   services: Service[];
   /** Sorted by namespace/name. */

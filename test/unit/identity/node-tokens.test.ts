@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { isAmbitError } from "../../../src/common/errors.js";
-import { NodeTokenStore } from "../../../src/identity/node-tokens.js";
+import { NODE_TOKENS_FILE, NodeTokenStore } from "../../../src/identity/node-tokens.js";
 
 const dirs: string[] = [];
 const tempDir = (): string => {
@@ -61,6 +61,21 @@ describe("node tokens", () => {
     }
     assert.equal(store.authenticate(`${tokens[0]!}x`), undefined);
     assert.equal(store.authenticate(""), undefined);
+  });
+
+  test("a hand-edited file giving two nodes one hash: revoking one leaves the other", async () => {
+    const dir = tempDir();
+    const token = await (await NodeTokenStore.open(dir)).create("node-a");
+    const file = join(dir, NODE_TOKENS_FILE);
+    const doc = JSON.parse(readFileSync(file, "utf8")) as { nodes: Record<string, unknown> };
+    doc.nodes["node-b"] = doc.nodes["node-a"];
+    writeFileSync(file, JSON.stringify(doc));
+    const store = await NodeTokenStore.open(dir);
+    const before = store.authenticate(token)?.node;
+    assert.ok(before === "node-a" || before === "node-b");
+    const other = before === "node-a" ? "node-b" : "node-a";
+    assert.equal(await store.revoke(other), true);
+    assert.deepEqual(store.authenticate(token), { node: before });
   });
 
   test("revoking stops the token, also after a restart", async () => {

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs the test suite on Node's built-in test runner, with TypeScript loaded through tsx.
 // Node 20 does not expand globs for --test, so the files are listed here.
-//   npm test                       every tier (unit, in-process, and namespaced when root)
+//   npm test                       every tier (unit, in-process, and namespaced when root), and the
+//                                  benchmarks' own unit tests (bench/**/*.test.ts)
 //   npm test -- test/unit          only the files under the given paths
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
@@ -19,7 +20,7 @@ function collect(path, out) {
 
 const roots = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const passthrough = process.argv.slice(2).filter((a) => a.startsWith("-"));
-const files = (roots.length > 0 ? roots : ["test"]).flatMap((r) => collect(r, []));
+const files = (roots.length > 0 ? roots : ["test", "bench"]).flatMap((r) => collect(r, []));
 if (files.length === 0) {
   console.error("no test files found under", roots.join(" ") || "test");
   process.exit(1);

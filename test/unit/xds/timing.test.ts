@@ -30,19 +30,26 @@ class FakeClock implements Clock {
   }
 }
 
-test("a burst of changes within the debounce window becomes one push", () => {
+test("a change after a quiet period is pushed at once; the rest of its burst as one push", () => {
   const clock = new FakeClock();
-  let pushes = 0;
-  const d = new Debouncer(() => pushes++, { delayMs: 10, maxDelayMs: 100, clock });
+  const at: number[] = [];
+  const d = new Debouncer(() => at.push(clock.now()), { delayMs: 10, maxDelayMs: 100, clock });
+  d.trigger();
+  d.trigger(); // the same turn: goes with the first
+  clock.advance(0);
+  assert.deepEqual(at, [0]);
   for (let i = 0; i < 5; i++) {
-    d.trigger();
     clock.advance(3);
+    d.trigger();
   }
-  assert.equal(pushes, 0);
+  assert.deepEqual(at, [0], "changes within the window after a push are held");
   clock.advance(10);
-  assert.equal(pushes, 1);
+  assert.deepEqual(at, [0, 25], "held changes go out 10 ms after the last one");
   clock.advance(1000);
-  assert.equal(pushes, 1, "no push without a change");
+  assert.equal(at.length, 2, "no push without a change");
+  d.trigger();
+  clock.advance(0);
+  assert.deepEqual(at, [0, 25, 1025], "quiet again: at once");
 });
 
 test("a steady stream of changes still pushes every maxDelayMs", () => {
@@ -53,7 +60,7 @@ test("a steady stream of changes still pushes every maxDelayMs", () => {
     d.trigger();
     clock.advance(5);
   }
-  assert.deepEqual(at, [50, 100, 150, 200, 250, 300]);
+  assert.deepEqual(at, [0, 55, 105, 155, 205, 255]);
 });
 
 test("flush pushes now; cancel drops the pending push", () => {

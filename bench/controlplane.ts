@@ -102,10 +102,8 @@ const BUILD = join(REPO, "node_modules", ".cache", "ambit-bench-controlplane");
  * under tsx its process would also carry the TypeScript loader's thread and heap, tens of MB of
  * RSS that are not the control plane's. AMBIT_BENCH_CP=ts runs it through tsx instead.
  */
-function startServer(stateDir: string): ChildProcess {
-  const env = { ...process.env, AMBIT_LOG_LEVEL: "silent" };
-  if (process.env.AMBIT_BENCH_CP === "ts")
-    return fork(join(HERE, "server.ts"), [stateDir], { execArgv: ["--import", "tsx", ...extraArgs()], env });
+function compileServer(): string | undefined {
+  if (process.env.AMBIT_BENCH_CP === "ts") return undefined;
   process.stderr.write("compiling the control plane (bench/controlplane/tsconfig.json)...\n");
   rmSync(BUILD, { recursive: true, force: true });
   const tsc = join(REPO, "node_modules", "typescript", "bin", "tsc");
@@ -118,6 +116,14 @@ function startServer(stateDir: string): ChildProcess {
   if (!existsSync(entry)) throw new Error(`tsc did not produce ${entry}`);
   // The compiled code finds proto/ and package.json relative to itself.
   for (const f of ["proto", "package.json"]) symlinkSync(join(REPO, f), join(BUILD, f));
+  return entry;
+}
+
+/** Starts the control plane: `entry` from compileServer, or the sources through tsx. */
+function startServer(entry: string | undefined, stateDir: string): ChildProcess {
+  const env = { ...process.env, AMBIT_LOG_LEVEL: "silent" };
+  if (entry === undefined)
+    return fork(join(HERE, "server.ts"), [stateDir], { execArgv: ["--import", "tsx", ...extraArgs()], env });
   return fork(entry, [stateDir], { execArgv: extraArgs(), env });
 }
 
@@ -146,21 +152,22 @@ interface Round {
 }
 
 /**
- * AMBIT_BENCH_CP_ROUNDS=N (1-9, default 3): the whole bench N times, each round with a fresh
+ * AMBIT_BENCH_CP_ROUNDS=N (1, 3, 5, 7 or 9; default 3): the whole bench N times, each round with a fresh
  * control plane and fresh proxies; each metric is the median of its rounds, RSS the largest
  * (docs/controlplane.md). On a shared 2-core machine one round's initial push swings by ±20%
  * from minute to minute; the median of three is what the targets are checked against.
  */
 function rounds(): number {
   const n = Number(process.env.AMBIT_BENCH_CP_ROUNDS ?? 3);
-  if (!Number.isInteger(n) || n < 1 || n > 9)
-    throw new Error("AMBIT_BENCH_CP_ROUNDS must be a whole number from 1 to 9");
+  // Odd: the median of an even count would have to pick a side of the middle, and the better
+  // one would flatter the times against their targets.
+  if (![1, 3, 5, 7, 9].includes(n)) throw new Error("AMBIT_BENCH_CP_ROUNDS must be 1, 3, 5, 7 or 9");
   return n;
 }
 
-/** The median of each metric over rounds (the lower middle for an even count), RSS the largest. */
+/** The median of each metric over an odd number of rounds, RSS the largest. */
 export function medianResult(results: readonly Result[]): Result {
-  if (results.length === 0) throw new Error("no rounds to merge");
+  if (results.length % 2 === 0) throw new Error("the median needs an odd number of rounds");
   const med = (k: keyof Result) => {
     const v = results.map((r) => r[k]).sort((a, b) => a - b);
     return v[Math.floor((v.length - 1) / 2)]!;
@@ -176,10 +183,18 @@ export function medianResult(results: readonly Result[]): Result {
 
 export async function run(): Promise<void> {
   const n = rounds();
+  const entry = compileServer();
   const done: Round[] = [];
   for (let r = 1; r <= n; r++) {
     if (n > 1) process.stderr.write(`round ${r} of ${n}\n`);
-    const round = await measure();
+    let round: Round;
+    try {
+      round = await measure(entry);
+    } catch (e) {
+      throw new Error(`round ${r} of ${n} failed: ${e instanceof Error ? e.message : String(e)}`, {
+        cause: e,
+      });
+    }
     done.push(round);
     if (n > 1) process.stderr.write(`round ${r}: ${JSON.stringify(round.result)}\n`);
   }
@@ -211,11 +226,12 @@ export async function run(): Promise<void> {
 }
 
 /** One round: a fresh control plane and proxies, every measurement once. */
-async function measure(): Promise<Round> {
+async function measure(entry: string | undefined): Promise<Round> {
   const stateDir = mkdtempSync(join(tmpdir(), "ambit-bench-cp-"));
-  const child = startServer(stateDir);
+  let child: ChildProcess | undefined;
   const groups: ChildProcess[] = [];
   try {
+    child = startServer(entry, stateDir);
     const info = await ask<{ grpc: string; debug: string; adminToken: string; roots: string[] }>(
       child,
       undefined,
@@ -292,6 +308,9 @@ async function measure(): Promise<Round> {
       const version = `v${i + 2}`;
       await everyGroup({ cmd: "expect", version }, "ready");
       const seen = everyGroup(undefined, "seen");
+      // If the apply below fails, that is the error to report, not the proxies' exit that the
+      // clean-up causes while `seen` is still pending.
+      seen.catch(() => undefined);
       const start = performance.now();
       await admin(
         `apiVersion: v1\nkind: Pod\nmetadata: {name: pod-0, namespace: ns-0, labels: {app: app-0, version: ${version}}}\nspec:\n  nodeName: node-0\n  serviceAccountName: sa-0\n  containers: [{name: main, command: [/bin/sleep, infinity], ports: [{containerPort: 8080}]}]`,
@@ -356,7 +375,7 @@ async function measure(): Promise<Round> {
     return { result, notes };
   } finally {
     await Promise.all(groups.map(stop));
-    await stop(child);
+    if (child) await stop(child);
     rmSync(stateDir, { recursive: true, force: true });
   }
 }

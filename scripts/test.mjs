@@ -20,9 +20,10 @@ function collect(path, out) {
 
 const roots = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const passthrough = process.argv.slice(2).filter((a) => a.startsWith("-"));
-const files = (roots.length > 0 ? roots : ["test", "bench"]).flatMap((r) => collect(r, []));
+const searched = roots.length > 0 ? roots : ["test", "bench"];
+const files = searched.flatMap((r) => collect(r, []));
 if (files.length === 0) {
-  console.error("no test files found under", roots.join(" ") || "test");
+  console.error("no test files found under", searched.join(" "));
   process.exit(1);
 }
 const res = spawnSync(

@@ -1,6 +1,6 @@
 /**
- * The L4 bench's readers of wrk/iperf3 output and its target arithmetic. Not part of `npm test`
- * (bench files are outside test/): run with `node scripts/test.mjs bench/l4`.
+ * The L4 bench's readers of wrk/iperf3 output and its target arithmetic. `npm test` runs them
+ * (scripts/test.mjs collects bench/ too); alone: `node scripts/test.mjs bench/l4`.
  */
 import { deepStrictEqual, strictEqual, throws } from "node:assert/strict";
 import { describe, it } from "node:test";

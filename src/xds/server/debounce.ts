@@ -4,7 +4,8 @@
  * changed in the same turn (one publish updates several types) goes out together. Changes that
  * follow within `delayMs` of a push are held: they go out `delayMs` after the last of them, but
  * never later than `maxDelayMs` after the first, so a steady trickle of changes cannot starve
- * proxies. A burst thus costs at most two pushes: its first change, then the rest together.
+ * proxies. A burst shorter than `maxDelayMs` thus costs at most two pushes: its first change,
+ * then the rest together.
  *
  * Istio's PILOT_DEBOUNCE_AFTER / _MAX play the same role, but istiod holds every change for the
  * quiet period, the first one too (100 ms by default); pushing the first at once takes that

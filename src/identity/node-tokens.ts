@@ -40,11 +40,12 @@ export interface NodeTokenInfo {
 }
 
 interface Entry {
-  hash: Buffer;
+  /** SHA-256 of the token, lower-case hex: the file's form and the lookup key. */
+  sha256: string;
   createdAt: string;
 }
 
-const digest = (token: string): Buffer => createHash("sha256").update(token, "utf8").digest();
+const digest = (token: string): string => createHash("sha256").update(token, "utf8").digest("hex");
 
 export class NodeTokenStore {
   private readonly entries = new Map<string, Entry>(); // node -> token hash
@@ -79,7 +80,7 @@ export class NodeTokenStore {
       );
     }
     for (const [node, v] of Object.entries(parsed.nodes)) {
-      store.put(node, { hash: Buffer.from(v.sha256, "hex"), createdAt: v.createdAt });
+      store.put(node, { sha256: v.sha256, createdAt: v.createdAt });
     }
     return store;
   }
@@ -94,14 +95,14 @@ export class NodeTokenStore {
       );
     }
     const token = TOKEN_PREFIX + randomBytes(32).toString("base64url");
-    this.put(node, { hash: digest(token), createdAt: this.now().toISOString() });
+    this.put(node, { sha256: digest(token), createdAt: this.now().toISOString() });
     await this.persist();
     return token;
   }
 
   /** The node a token belongs to, or undefined. */
   authenticate(token: string): { node: string } | undefined {
-    const node = this.nodeByHash.get(digest(token).toString("hex"));
+    const node = this.nodeByHash.get(digest(token));
     return node === undefined ? undefined : { node };
   }
 
@@ -126,20 +127,19 @@ export class NodeTokenStore {
     const old = this.entries.get(node);
     if (old) this.forgetHash(node, old);
     this.entries.set(node, e);
-    this.nodeByHash.set(e.hash.toString("hex"), node);
+    this.nodeByHash.set(e.sha256, node);
   }
 
   /** Drops the lookup of `node`'s hash, unless a hand-edited file gave another node that hash too. */
   private forgetHash(node: string, e: Entry): void {
-    const hex = e.hash.toString("hex");
-    if (this.nodeByHash.get(hex) === node) this.nodeByHash.delete(hex);
+    if (this.nodeByHash.get(e.sha256) === node) this.nodeByHash.delete(e.sha256);
   }
 
   private persist(): Promise<void> {
     const snapshot = {
       version: 1,
       nodes: Object.fromEntries(
-        [...this.entries].map(([n, e]) => [n, { sha256: e.hash.toString("hex"), createdAt: e.createdAt }]),
+        [...this.entries].map(([n, e]) => [n, { sha256: e.sha256, createdAt: e.createdAt }]),
       ),
     };
     const text = `${JSON.stringify(snapshot, null, 2)}\n`;

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { createCaClient, generateKeyAndCsr, IMPERSONATED_IDENTITY_KEY } from "../src/identity/index.js";
 import { controlPlaneChannelOptions } from "../src/xds/index.js";
+import { median } from "./median.js";
 
 const WORKLOADS = 10_000;
 const SERVICES = 1_000;
@@ -152,9 +153,9 @@ interface Round {
 }
 
 /**
- * AMBIT_BENCH_CP_ROUNDS=N (1, 3, 5, 7 or 9; default 3): the whole bench N times, each round with a fresh
- * control plane and fresh proxies; each metric is the median of its rounds, RSS the largest
- * (docs/controlplane.md). On a shared 2-core machine one round's initial push swings by ±20%
+ * AMBIT_BENCH_CP_ROUNDS=N (1, 3, 5, 7 or 9; default 3): the whole bench N times, each round with
+ * a fresh control plane and fresh proxies; each metric is the median of its rounds, RSS the
+ * largest (docs/controlplane.md). On a shared 2-core machine one round's initial push swings by ±20%
  * from minute to minute; the median of three is what the targets are checked against.
  */
 function rounds(): number {
@@ -168,10 +169,7 @@ function rounds(): number {
 /** The median of each metric over an odd number of rounds, RSS the largest. */
 export function medianResult(results: readonly Result[]): Result {
   if (results.length % 2 === 0) throw new Error("the median needs an odd number of rounds");
-  const med = (k: keyof Result) => {
-    const v = results.map((r) => r[k]).sort((a, b) => a - b);
-    return v[Math.floor((v.length - 1) / 2)]!;
-  };
+  const med = (k: keyof Result) => median(results.map((r) => r[k]));
   return {
     initial_push_s: med("initial_push_s"),
     change_p50_ms: med("change_p50_ms"),

@@ -4,6 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { median } from "../median.js";
 
 export type RowName = "direct" | "stunnel" | "haproxy" | "ambit";
 
@@ -48,10 +49,7 @@ export function rounded(r: Row): Row {
  */
 export function medianRow(runs: readonly Row[]): Row {
   if (runs.length === 0) throw new Error("no runs to merge");
-  const med = (k: Exclude<keyof Row, "name">) => {
-    const v = runs.map((r) => r[k]).sort((a, b) => a - b);
-    return v[Math.floor((v.length - 1) / 2)]!;
-  };
+  const med = (k: Exclude<keyof Row, "name">) => median(runs.map((r) => r[k]));
   return {
     name: runs[0]!.name,
     throughput_gbps: med("throughput_gbps"),

@@ -27,8 +27,8 @@ export const DNS_SUBDOMAIN_UNBOUNDED = new RegExp(`^${DNS_SUBDOMAIN_UNBOUNDED_SO
 
 /**
  * 1-253 characters of lower-case alphanumerics, '-' and '.', starting and ending with an
- * alphanumeric. Looser than a DNS-1123 subdomain: it also accepts empty labels and labels that start or
- * end with '-' ("a..b", "a.-b"). Node names, service account names and the names in netns names
- * are checked against this form.
+ * alphanumeric. Looser than a DNS-1123 subdomain: it also accepts empty labels and labels that
+ * start or end with '-' ("a..b", "a.-b"). Node names, service account names and the names in
+ * netns names are checked against this form.
  */
 export const DNS_SUBDOMAIN_LOOSE = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/;
